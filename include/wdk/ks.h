@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef AMOD_WDK_KS_H
+#define AMOD_WDK_KS_H
+
+/*
+ * ks.h: the kernel-streaming property request (KSPROPERTY), its verbs, the replies of
+ * BASICSUPPORT and multiple-item properties, and KS's GUID naming machinery.
+ *
+ * KSIDENTIFIER holds a LONGLONG so that it is 8-byte aligned on Windows, x86 included. GCC on
+ * i386 aligns 8-byte integers to 4 inside structures, so the alignment is forced explicitly:
+ * every structure embedding a KSIDENTIFIER keeps its Windows size and offsets on every target.
+ * Each layout is checked below with static assertions.
+ */
+
+#include <ntdef.h>
+#include <devioctl.h>
+#include <wtypes.h>
+
+/*
+ * GUID naming. The WDK declares each KS GUID three times: a STATIC_ initializer list, a
+ * DEFINE_GUIDSTRUCT that declares (or, under INITGUID, defines) the object, and a macro of the
+ * GUID's own name that names the object. MSVC's C++ uses __declspec(uuid) instead; these are
+ * the forms of every other compiler.
+ */
+#define STATICGUIDOF(guid) STATIC_##guid
+#define AMOD_WDK_DEFINE_GUID_EXPAND(...) DEFINE_GUID(__VA_ARGS__)
+/* Through a variadic helper: STATICGUIDOF(name) must expand into 11 arguments first. */
+#define DEFINE_GUIDEX(name) AMOD_WDK_DEFINE_GUID_EXPAND(name, STATICGUIDOF(name))
+#define DEFINE_GUIDSTRUCT(guid, name) DEFINE_GUIDEX(name)
+#define DEFINE_GUIDNAMED(name) name
+
+#define STATIC_GUID_NULL 0x00000000L, 0x0000, 0x0000, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
+DEFINE_GUIDSTRUCT("00000000-0000-0000-0000-000000000000", GUID_NULL);
+#define GUID_NULL DEFINE_GUIDNAMED(GUID_NULL)
+
+#define IOCTL_KS_PROPERTY CTL_CODE(FILE_DEVICE_KS, 0x000, METHOD_NEITHER, FILE_ANY_ACCESS)
+#define IOCTL_KS_ENABLE_EVENT CTL_CODE(FILE_DEVICE_KS, 0x001, METHOD_NEITHER, FILE_ANY_ACCESS)
+#define IOCTL_KS_DISABLE_EVENT CTL_CODE(FILE_DEVICE_KS, 0x002, METHOD_NEITHER, FILE_ANY_ACCESS)
+#define IOCTL_KS_METHOD CTL_CODE(FILE_DEVICE_KS, 0x003, METHOD_NEITHER, FILE_ANY_ACCESS)
+
+/* The node id of a request that does not address a node. */
+#define KSFILTER_NODE ((ULONG)-1)
+#define KSALL_NODES ((ULONG)-1)
+
+typedef union {
+	AMOD_WDK_ANONYMOUS struct {
+		GUID Set;
+		ULONG Id;
+		ULONG Flags;
+	};
+	AMOD_WDK_ALIGNAS(8) LONGLONG Alignment;
+} KSIDENTIFIER, *PKSIDENTIFIER;
+
+typedef KSIDENTIFIER KSPROPERTY, *PKSPROPERTY, **PPKSPROPERTY;
+typedef KSIDENTIFIER KSMETHOD, *PKSMETHOD, **PPKSMETHOD;
+typedef KSIDENTIFIER KSEVENT, *PKSEVENT, **PPKSEVENT;
+
+AMOD_WDK_STATIC_ASSERT(sizeof(KSIDENTIFIER) == 24, "KSIDENTIFIER is 24 bytes");
+AMOD_WDK_STATIC_ASSERT(AMOD_WDK_ALIGNOF(KSIDENTIFIER) == 8, "KSIDENTIFIER is 8-byte aligned");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSIDENTIFIER, Set) == 0, "KSIDENTIFIER.Set");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSIDENTIFIER, Id) == 16, "KSIDENTIFIER.Id");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSIDENTIFIER, Flags) == 20, "KSIDENTIFIER.Flags");
+
+/* Verbs (KSPROPERTY.Flags). */
+#define KSPROPERTY_TYPE_GET 0x00000001
+#define KSPROPERTY_TYPE_SET 0x00000002
+#define KSPROPERTY_TYPE_GETPAYLOADSIZE 0x00000004
+#define KSPROPERTY_TYPE_SETSUPPORT 0x00000100
+#define KSPROPERTY_TYPE_BASICSUPPORT 0x00000200
+#define KSPROPERTY_TYPE_RELATIONS 0x00000400
+#define KSPROPERTY_TYPE_SERIALIZESET 0x00000800
+#define KSPROPERTY_TYPE_UNSERIALIZESET 0x00001000
+#define KSPROPERTY_TYPE_SERIALIZERAW 0x00002000
+#define KSPROPERTY_TYPE_UNSERIALIZERAW 0x00004000
+#define KSPROPERTY_TYPE_SERIALIZESIZE 0x00008000
+#define KSPROPERTY_TYPE_DEFAULTVALUES 0x00010000
+#define KSPROPERTY_TYPE_TOPOLOGY 0x10000000
+#define KSPROPERTY_TYPE_HIGHPRIORITY 0x08000000
+#define KSPROPERTY_TYPE_FSFILTERSCOPE 0x40000000
+#define KSPROPERTY_TYPE_COPYPAYLOAD 0x80000000
+
+/* A count of items followed by the items; Size covers this header and all items. */
+typedef struct {
+	ULONG Size;
+	ULONG Count;
+} KSMULTIPLE_ITEM, *PKSMULTIPLE_ITEM;
+
+AMOD_WDK_STATIC_ASSERT(sizeof(KSMULTIPLE_ITEM) == 8, "KSMULTIPLE_ITEM is 8 bytes");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSMULTIPLE_ITEM, Size) == 0, "KSMULTIPLE_ITEM.Size");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSMULTIPLE_ITEM, Count) == 4, "KSMULTIPLE_ITEM.Count");
+
+/* The BASICSUPPORT reply: access flags, then MembersListCount member lists. */
+typedef struct {
+	ULONG AccessFlags;
+	ULONG DescriptionSize;
+	KSIDENTIFIER PropTypeSet;
+	ULONG MembersListCount;
+	ULONG Reserved;
+} KSPROPERTY_DESCRIPTION, *PKSPROPERTY_DESCRIPTION;
+
+AMOD_WDK_STATIC_ASSERT(sizeof(KSPROPERTY_DESCRIPTION) == 40, "KSPROPERTY_DESCRIPTION is 40 bytes");
+AMOD_WDK_STATIC_ASSERT(AMOD_WDK_ALIGNOF(KSPROPERTY_DESCRIPTION) == 8,
+		       "KSPROPERTY_DESCRIPTION is 8-byte aligned");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSPROPERTY_DESCRIPTION, AccessFlags) == 0,
+		       "KSPROPERTY_DESCRIPTION.AccessFlags");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSPROPERTY_DESCRIPTION, DescriptionSize) == 4,
+		       "KSPROPERTY_DESCRIPTION.DescriptionSize");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSPROPERTY_DESCRIPTION, PropTypeSet) == 8,
+		       "KSPROPERTY_DESCRIPTION.PropTypeSet");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSPROPERTY_DESCRIPTION, MembersListCount) == 32,
+		       "KSPROPERTY_DESCRIPTION.MembersListCount");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSPROPERTY_DESCRIPTION, Reserved) == 36,
+		       "KSPROPERTY_DESCRIPTION.Reserved");
+
+#define KSPROPERTY_MEMBER_RANGES 0x00000001
+#define KSPROPERTY_MEMBER_STEPPEDRANGES 0x00000002
+#define KSPROPERTY_MEMBER_VALUES 0x00000003
+
+#define KSPROPERTY_MEMBER_FLAG_DEFAULT 0x00000001
+#define KSPROPERTY_MEMBER_FLAG_BASICSUPPORT_MULTICHANNEL 0x00000002
+#define KSPROPERTY_MEMBER_FLAG_BASICSUPPORT_UNIFORM 0x00000004
+
+/* Heads each member list of a BASICSUPPORT reply; MembersCount values of MembersSize follow. */
+typedef struct {
+	ULONG MembersFlags;
+	ULONG MembersSize;
+	ULONG MembersCount;
+	ULONG Flags;
+} KSPROPERTY_MEMBERSHEADER, *PKSPROPERTY_MEMBERSHEADER;
+
+AMOD_WDK_STATIC_ASSERT(sizeof(KSPROPERTY_MEMBERSHEADER) == 16,
+		       "KSPROPERTY_MEMBERSHEADER is 16 bytes");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSPROPERTY_MEMBERSHEADER, MembersFlags) == 0,
+		       "KSPROPERTY_MEMBERSHEADER.MembersFlags");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSPROPERTY_MEMBERSHEADER, MembersSize) == 4,
+		       "KSPROPERTY_MEMBERSHEADER.MembersSize");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSPROPERTY_MEMBERSHEADER, MembersCount) == 8,
+		       "KSPROPERTY_MEMBERSHEADER.MembersCount");
+AMOD_WDK_STATIC_ASSERT(offsetof(KSPROPERTY_MEMBERSHEADER, Flags) == 12,
+		       "KSPROPERTY_MEMBERSHEADER.Flags");
+
+/* With KSPROPERTY_DESCRIPTION.PropTypeSet.Set: Id is a VARENUM type code. */
+#define STATIC_KSPROPTYPESETID_General                                                             \
+	0x97E99BA0L, 0xBDEA, 0x11CF, 0xA5, 0xD6, 0x28, 0xDB, 0x04, 0xC1, 0x00, 0x00
+DEFINE_GUIDSTRUCT("97E99BA0-BDEA-11CF-A5D6-28DB04C10000", KSPROPTYPESETID_General);
+#define KSPROPTYPESETID_General DEFINE_GUIDNAMED(KSPROPTYPESETID_General)
+
+#endif /* AMOD_WDK_KS_H */
