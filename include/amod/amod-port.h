@@ -119,6 +119,46 @@ AMOD_API void amod_device_get_notification_id(const struct amod_device *device,
 AMOD_API struct amod_adapter *amod_device_get_adapter(const struct amod_device *device);
 
 /*
+ * One pointer of the caller's per device (the host keeps the device's ring there). The get is
+ * RT-safe (an atomic load), so listeners may call it. Thread: any.
+ */
+AMOD_API void amod_device_set_userdata(struct amod_device *device, void *userdata);
+AMOD_API void *amod_device_get_userdata(const struct amod_device *device);
+
+/*
+ * Observes devices coming and going (the host announces them to its clients). device_added
+ * runs after a device is added; device_removed once it is detached from its port and no send
+ * on it is in progress any more, before it is freed. Both run with the adapter's control lock
+ * held: they must not call control functions. ops NULL removes the observer. Thread: control.
+ * Errors: -EINVAL (bad version).
+ */
+struct amod_adapter_observer {
+	uint32_t version;                  /* AMOD_ADAPTER_OBSERVER_VERSION */
+	void (*device_added)(struct amod_device *device, void *userdata);
+	void (*device_removed)(struct amod_device *device, void *userdata);
+};
+#define AMOD_ADAPTER_OBSERVER_VERSION 1u
+
+AMOD_API int amod_adapter_set_observer(struct amod_adapter *adapter,
+				       const struct amod_adapter_observer *observer,
+				       void *userdata);
+
+/*
+ * Driver plugins (amodd --driver PATH.so): a shared object exports one symbol,
+ * AMOD_DRIVER_ENTRY_SYMBOL, a const struct amod_driver_entry. amodd calls init once with its
+ * adapter (create devices and modules there, as a miniport does in Init) and fini at exit.
+ */
+struct amod_driver_entry {
+	uint32_t version;                  /* AMOD_DRIVER_ENTRY_VERSION */
+	const char *name;
+	/* args: the text after "=" in --driver PATH=ARGS, or NULL. Returns 0 or -errno. */
+	int (*init)(struct amod_adapter *adapter, const char *args, void **ret_driver);
+	void (*fini)(void *driver);
+};
+#define AMOD_DRIVER_ENTRY_VERSION 1u
+#define AMOD_DRIVER_ENTRY_SYMBOL "amod_driver_entry"
+
+/*
  * The device's port as a PortCls IUnknown (an "IUnknown *" of <portcls.h>): the object a
  * miniport's Init receives, on which it calls QueryInterface(IID_IPortClsNotifications).
  * Borrowed reference, valid while the device exists; AddRef it to keep it. Thread: any.

@@ -93,6 +93,18 @@ AMOD_API struct amod_adapter *amod_adapter_unref(struct amod_adapter *adapter)
 	return NULL;
 }
 
+AMOD_API int amod_adapter_set_observer(struct amod_adapter *adapter,
+				       const struct amod_adapter_observer *observer, void *userdata)
+{
+	if (!adapter || (observer && observer->version != AMOD_ADAPTER_OBSERVER_VERSION))
+		return -EINVAL;
+	pthread_mutex_lock(&adapter->lock);
+	adapter->observer = observer ? *observer : (struct amod_adapter_observer){ 0 };
+	adapter->observer_userdata = userdata;
+	pthread_mutex_unlock(&adapter->lock);
+	return 0;
+}
+
 AMOD_API void amod_adapter_set_verifier(struct amod_adapter *adapter, bool on)
 {
 	if (adapter)

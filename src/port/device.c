@@ -58,6 +58,8 @@ AMOD_API int amod_adapter_add_device(struct amod_adapter *adapter,
 	if (r < 0)
 		goto fail;
 	adapter->devices[adapter->n_devices++] = d;
+	if (adapter->observer.device_added)
+		adapter->observer.device_added(d, adapter->observer_userdata);
 	pthread_mutex_unlock(&adapter->lock);
 	*ret_device = d;
 	return 0;
@@ -107,6 +109,8 @@ AMOD_API void amod_device_remove(struct amod_device *device)
 	}
 	if (device->raw_registered && device->major_target)
 		IUnknown_Release(device->major_target);
+	if (a->observer.device_removed)
+		a->observer.device_removed(device, a->observer_userdata);
 
 	for (uint32_t i = 0; i < a->n_devices; i++) {
 		if (a->devices[i] != device)
@@ -174,6 +178,17 @@ AMOD_API void amod_device_get_notification_id(const struct amod_device *device,
 AMOD_API struct amod_adapter *amod_device_get_adapter(const struct amod_device *device)
 {
 	return device ? device->adapter : NULL;
+}
+
+AMOD_API void amod_device_set_userdata(struct amod_device *device, void *userdata)
+{
+	if (device)
+		atomic_store(&device->userdata, userdata);
+}
+
+AMOD_API void *amod_device_get_userdata(const struct amod_device *device)
+{
+	return device ? atomic_load(&((struct amod_device *)device)->userdata) : NULL;
 }
 
 AMOD_API void *amod_device_get_port(struct amod_device *device)

@@ -132,6 +132,9 @@ struct amod_adapter {
 
 	_Atomic(struct listener_set *) listeners;
 	struct listener_set *listener_sets[2];
+
+	struct amod_adapter_observer observer;
+	void *observer_userdata;
 	uint32_t max_listeners;
 };
 
@@ -178,6 +181,7 @@ struct amod_device {
 	struct amod_guid notification_id;
 	struct port *port;
 	bool removed;
+	_Atomic(void *) userdata;
 	/*
 	 * Taken by senders only (never by listeners' readers or control code) around stamping
 	 * and delivery, so every listener sees one device's notifications in sequence order.

@@ -453,6 +453,57 @@ static void test_native_stream_init_failure(void **state)
 	assert_int_equal(cleanups, 0); /* never set up, never cleaned up */
 }
 
+struct observed {
+	unsigned added, removed;
+	struct amod_device *last;
+	void *userdata_at_removal;
+};
+
+static void on_added(struct amod_device *d, void *ud)
+{
+	struct observed *o = ud;
+
+	o->added++;
+	o->last = d;
+}
+
+static void on_removed(struct amod_device *d, void *ud)
+{
+	struct observed *o = ud;
+
+	o->removed++;
+	o->last = d;
+	o->userdata_at_removal = amod_device_get_userdata(d);
+}
+
+static void test_native_observer_and_userdata(void **state)
+{
+	struct fixture *f = *state;
+	static const struct amod_adapter_observer obs = { AMOD_ADAPTER_OBSERVER_VERSION, on_added,
+							  on_removed };
+	struct amod_adapter_observer bad = obs;
+	struct amod_device_info info = { "mic", "Microphone", { 0 } };
+	struct observed o = { 0 };
+	struct amod_device *d;
+	int marker;
+
+	bad.version = 2;
+	assert_int_equal(amod_adapter_set_observer(f->adapter, &bad, &o), -EINVAL);
+	assert_int_equal(amod_adapter_set_observer(f->adapter, &obs, &o), 0);
+	assert_int_equal(amod_adapter_add_device(f->adapter, &info, &d), 0);
+	assert_int_equal(o.added, 1);
+	assert_ptr_equal(o.last, d);
+	assert_null(amod_device_get_userdata(d));
+	amod_device_set_userdata(d, &marker);
+	assert_ptr_equal(amod_device_get_userdata(d), &marker);
+	amod_device_remove(d);
+	assert_int_equal(o.removed, 1);
+	assert_ptr_equal(o.userdata_at_removal, &marker); /* still readable when told */
+	assert_int_equal(amod_adapter_set_observer(f->adapter, NULL, NULL), 0);
+	assert_int_equal(amod_adapter_add_device(f->adapter, &info, &d), 0);
+	assert_int_equal(o.added, 1); /* removed observer: not called */
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
@@ -472,6 +523,7 @@ int main(void)
 		T(test_native_stream_descriptors_on_pin),
 		T(test_native_closed_stream_instance_rejected),
 		T(test_native_stream_init_failure),
+		T(test_native_observer_and_userdata),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
