@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""make check: builds and runs every test (ASan + UBSan build), then the concurrency suite
-again under TSan, and ends with "N passed, N failed" counting test cases: each cmocka case
-counts once, and a test program without cmocka output counts once."""
+"""make check: builds and runs every test (ASan + UBSan build), then the concurrency suites
+("stress", and "tsan" for threaded tests) again under TSan, and ends with "N passed, N failed"
+counting test cases: each cmocka case counts once, a test program without cmocka output once."""
 import json
 import re
 import subprocess
@@ -48,7 +48,7 @@ def run(build, suites):
 def main():
     check, tsan = sys.argv[1], sys.argv[2]
     rc1, p1, f1 = run(check, [])
-    rc2, p2, f2 = run(tsan, ["stress"])
+    rc2, p2, f2 = run(tsan, ["stress", "tsan"])
     print(f"ASan+UBSan: {p1} passed, {f1} failed; TSan: {p2} passed, {f2} failed")
     print(f"{p1 + p2} passed, {f1 + f2} failed")
     sys.exit(1 if rc1 or rc2 or f1 or f2 else 0)
