@@ -274,11 +274,21 @@ def test_second_amodd_refused(tmp):
         d.stop()
 
 
-def test_sigterm_clean_stop(tmp):
+def test_sigterm_clean_stop_tells_clients(tmp):
     d = Amodd(tmp)
-    rc = d.stop(signal.SIGTERM)
-    assert rc == 0, d.stderr()
-    assert not os.path.exists(d.sock), "socket left behind"
+    ready = os.path.join(tmp, "ready")
+    p = start_probe(d, "monitor", "burst", "1000000", "--ready", ready, "--expect-disconnect",
+                    "--timeout", "30000")
+    try:
+        wait_file(ready, p)
+        rc = d.stop(signal.SIGTERM)
+        assert rc == 0, d.stderr()
+        assert not os.path.exists(d.sock), "socket left behind"
+        rc, f, err = finish(p, timeout=10)
+        assert rc == 0 and f["disconnects"] == "1", (rc, f, err)
+    finally:
+        if p.poll() is None:
+            p.kill()
 
 
 def as_nobody():
