@@ -127,14 +127,17 @@ AMOD_API void *amod_device_get_userdata(const struct amod_device *device);
 
 /*
  * Observes devices coming and going (the host announces them to its clients). device_added
- * runs after a device is added; device_removed once it is detached from its port and no send
- * on it is in progress any more, before it is freed. Both run with the adapter's control lock
- * held: they must not call control functions. ops NULL removes the observer. Thread: control.
+ * runs after a device is added; device_removing when its removal starts, before anything is
+ * torn down (stop using the device from other threads here: wait for them); device_removed
+ * once it is detached from its port and no send on it is in progress any more, before it is
+ * freed. All run with the adapter's control lock held: they must not call control functions
+ * of the adapter. Any may be NULL. observer NULL removes the observer. Thread: control.
  * Errors: -EINVAL (bad version).
  */
 struct amod_adapter_observer {
 	uint32_t version;                  /* AMOD_ADAPTER_OBSERVER_VERSION */
 	void (*device_added)(struct amod_device *device, void *userdata);
+	void (*device_removing)(struct amod_device *device, void *userdata);
 	void (*device_removed)(struct amod_device *device, void *userdata);
 };
 #define AMOD_ADAPTER_OBSERVER_VERSION 1u

@@ -48,12 +48,12 @@ void common_log(enum amod_log_level level, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
+	/* Formatted outside the lock: only the handler call is serialised. */
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	pthread_mutex_lock(&log_lock);
-	if (log_handler) {
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
+	if (log_handler)
 		log_handler(level, msg, log_userdata);
-	}
 	pthread_mutex_unlock(&log_lock);
 }

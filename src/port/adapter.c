@@ -40,6 +40,7 @@ AMOD_API int amod_adapter_new(const struct amod_adapter_config *config,
 	atomic_init(&a->refs, 1);
 	atomic_init(&a->holds, 1);
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_mutex_init(&a->rcu.writer, NULL);
 	atomic_init(&a->verifier,
 		    !config || config->verifier < 0 ? verifier_from_env() : config->verifier == 1);
 	*ret_adapter = a;
@@ -76,6 +77,7 @@ void adapter_release(struct amod_adapter *adapter)
 	listeners_free_all(adapter);
 	pool_fini(&adapter->pool);
 	pthread_mutex_destroy(&adapter->lock);
+	pthread_mutex_destroy(&adapter->rcu.writer);
 	free(adapter->devices);
 	free(adapter);
 }

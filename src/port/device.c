@@ -41,6 +41,7 @@ AMOD_API int amod_adapter_add_device(struct amod_adapter *adapter,
 	if (!d)
 		goto fail;
 	d->adapter = adapter;
+	pthread_mutex_init(&d->lock, NULL);
 	d->endpoint_id = strdup(info->endpoint_id);
 	d->name = strdup(info->name);
 	d->notification_id = info->notification_id;
@@ -74,6 +75,7 @@ fail:
 		free(atomic_load(&d->module_set));
 		free(d->endpoint_id);
 		free(d->name);
+		pthread_mutex_destroy(&d->lock);
 		free(d);
 	}
 	return r;
@@ -89,12 +91,17 @@ AMOD_API void amod_device_remove(struct amod_device *device)
 		return;
 	a = device->adapter;
 	pthread_mutex_lock(&a->lock);
+	if (a->observer.device_removing)
+		a->observer.device_removing(device, a->observer_userdata);
+	/* Waits for a property handler of this device still running on another thread. */
+	pthread_mutex_lock(&device->lock);
 	device->removed = true;
 	while (device->n_streams)
 		stream_close_locked(device->streams[device->n_streams - 1]);
 	for (uint32_t i = device->n_modules; i-- > 0;)
 		module_free(device->modules[i]);
 	device->n_modules = 0;
+	pthread_mutex_unlock(&device->lock);
 
 	/* After this grace period no sender can still see the device or its module set. */
 	leaked = port_detach(device->port);
@@ -127,6 +134,7 @@ AMOD_API void amod_device_remove(struct amod_device *device)
 	free(device->streams);
 	free(device->endpoint_id);
 	free(device->name);
+	pthread_mutex_destroy(&device->lock);
 	free(device);
 }
 
@@ -206,11 +214,11 @@ AMOD_API int32_t amod_device_property(struct amod_device *device, struct amod_st
 		return STATUS_INVALID_PARAMETER;
 	if (!in || in_size < sizeof(KSPROPERTY))
 		return STATUS_INVALID_BUFFER_SIZE;
-	pthread_mutex_lock(&device->adapter->lock);
+	pthread_mutex_lock(&device->lock);
 	if (device->removed)
 		status = STATUS_INVALID_DEVICE_STATE;
 	else
 		status = property_dispatch_locked(device, stream, in, in_size, out, value_size);
-	pthread_mutex_unlock(&device->adapter->lock);
+	pthread_mutex_unlock(&device->lock);
 	return status;
 }

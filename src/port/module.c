@@ -66,7 +66,7 @@ AMOD_API int amod_device_add_module(struct amod_device *device, const struct amo
 	m->ops = ops;
 	m->userdata = userdata;
 
-	pthread_mutex_lock(&device->adapter->lock);
+	pthread_mutex_lock(&device->lock);
 	if (device->removed)
 		r = -ENODEV;
 	else if (device->raw_registered && device->filter_table)
@@ -82,7 +82,7 @@ AMOD_API int amod_device_add_module(struct amod_device *device, const struct amo
 		if (r < 0)
 			device->n_modules--;
 	}
-	pthread_mutex_unlock(&device->adapter->lock);
+	pthread_mutex_unlock(&device->lock);
 	if (r < 0) {
 		module_discard(m);
 		return r;
@@ -331,7 +331,7 @@ AMOD_API int amod_device_open_stream(struct amod_device *device,
 		memcpy(&s->processing_mode, &AUDIO_SIGNALPROCESSINGMODE_DEFAULT,
 		       sizeof(s->processing_mode));
 
-	pthread_mutex_lock(&device->adapter->lock);
+	pthread_mutex_lock(&device->lock);
 	if (device->removed) {
 		r = -ENODEV;
 		goto fail;
@@ -365,7 +365,7 @@ AMOD_API int amod_device_open_stream(struct amod_device *device,
 		device->n_streams--;
 		goto fail;
 	}
-	pthread_mutex_unlock(&device->adapter->lock);
+	pthread_mutex_unlock(&device->lock);
 	*ret_stream = s;
 	return 0;
 
@@ -374,7 +374,7 @@ fail:
 		module_free(s->modules[i]);
 	if (s->minor_target)
 		IUnknown_Release(s->minor_target);
-	pthread_mutex_unlock(&device->adapter->lock);
+	pthread_mutex_unlock(&device->lock);
 	free(s->modules);
 	free(s);
 	return r;
@@ -406,14 +406,14 @@ void stream_close_locked(struct amod_stream *stream)
 
 AMOD_API void amod_stream_close(struct amod_stream *stream)
 {
-	struct amod_adapter *a;
+	struct amod_device *d;
 
 	if (!stream)
 		return;
-	a = stream->device->adapter;
-	pthread_mutex_lock(&a->lock);
+	d = stream->device;
+	pthread_mutex_lock(&d->lock);
 	stream_close_locked(stream);
-	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_unlock(&d->lock);
 }
 
 AMOD_API struct amod_device *amod_stream_get_device(const struct amod_stream *stream)

@@ -334,10 +334,16 @@ EXTERN_C AMOD_API NTSTATUS AmodPortRegisterMiniport(PUNKNOWN Port,
 		return STATUS_INVALID_PARAMETER;
 	port = port_from_unknown(Port);
 	a = port->adapter;
+	/* The adapter lock keeps the device from going away while its own lock is taken. */
 	pthread_mutex_lock(&a->lock);
 	device = atomic_load(&port->device);
-	if (!device || device->raw_registered ||
-	    (Registration->FilterAutomationTable && device->n_modules)) {
+	if (!device) {
+		pthread_mutex_unlock(&a->lock);
+		return STATUS_INVALID_DEVICE_STATE;
+	}
+	pthread_mutex_lock(&device->lock);
+	pthread_mutex_unlock(&a->lock);
+	if (device->raw_registered || (Registration->FilterAutomationTable && device->n_modules)) {
 		status = STATUS_INVALID_DEVICE_STATE;
 		goto out;
 	}
@@ -352,7 +358,7 @@ EXTERN_C AMOD_API NTSTATUS AmodPortRegisterMiniport(PUNKNOWN Port,
 	if (module_set_rebuild(device) < 0)
 		status = STATUS_INSUFFICIENT_RESOURCES;
 out:
-	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_unlock(&device->lock);
 	return status;
 }
 

@@ -22,6 +22,7 @@
 struct port_rcu {
 	atomic_uint epoch;
 	atomic_uint readers[2];
+	pthread_mutex_t writer;  /* one grace period at a time: writers of several devices meet here */
 };
 
 static inline unsigned port_rcu_read_lock(struct port_rcu *r)
@@ -176,6 +177,12 @@ struct amod_stream {
 
 struct amod_device {
 	struct amod_adapter *adapter;
+	/*
+	 * Serialises what runs driver code for this device (property handlers, streams, module
+	 * setup), so a slow handler on one device does not hold up the others. Lock order: the
+	 * adapter's lock, then a device's.
+	 */
+	pthread_mutex_t lock;
 	char *endpoint_id;
 	char *name;
 	struct amod_guid notification_id;

@@ -454,7 +454,9 @@ static void test_native_stream_init_failure(void **state)
 }
 
 struct observed {
-	unsigned added, removed;
+	unsigned added, removing, removed;
+	struct amod_stream *stream;
+	bool streams_at_removing;
 	struct amod_device *last;
 	void *userdata_at_removal;
 };
@@ -465,6 +467,15 @@ static void on_added(struct amod_device *d, void *ud)
 
 	o->added++;
 	o->last = d;
+}
+
+static void on_removing(struct amod_device *d, void *ud)
+{
+	struct observed *o = ud;
+
+	/* Called first, while the device is whole: its streams are still open. */
+	o->removing++;
+	o->streams_at_removing = amod_stream_get_device(o->stream) == d;
 }
 
 static void on_removed(struct amod_device *d, void *ud)
@@ -480,7 +491,7 @@ static void test_native_observer_and_userdata(void **state)
 {
 	struct fixture *f = *state;
 	static const struct amod_adapter_observer obs = { AMOD_ADAPTER_OBSERVER_VERSION, on_added,
-							  on_removed };
+							  on_removing, on_removed };
 	struct amod_adapter_observer bad = obs;
 	struct amod_device_info info = { "mic", "Microphone", { 0 } };
 	struct observed o = { 0 };
@@ -496,7 +507,10 @@ static void test_native_observer_and_userdata(void **state)
 	assert_null(amod_device_get_userdata(d));
 	amod_device_set_userdata(d, &marker);
 	assert_ptr_equal(amod_device_get_userdata(d), &marker);
+	assert_int_equal(amod_device_open_stream(d, NULL, &o.stream), 0);
 	amod_device_remove(d);
+	assert_int_equal(o.removing, 1);
+	assert_true(o.streams_at_removing);
 	assert_int_equal(o.removed, 1);
 	assert_ptr_equal(o.userdata_at_removal, &marker); /* still readable when told */
 	assert_int_equal(amod_adapter_set_observer(f->adapter, NULL, NULL), 0);
