@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The sample driver as an amodd plugin: amodd --driver .../amod-sample-driver.so */
+/* The sample driver as an amodd plugin: amodd --driver .../amod-sample-driver.so[=OPTIONS] */
 #include "sample.h"
 
 static int plugin_init(struct amod_adapter *adapter, const char *args, void **ret_driver)
 {
-	return sample_driver_create(adapter, (struct sample_driver **)ret_driver);
+	return sample_driver_create(adapter, args, (struct sample_driver **)ret_driver);
 }
 
 static void plugin_fini(void *driver)

@@ -7,9 +7,12 @@
  * IPortClsNotifications only means no notifications. Streams are COM objects too (the
  * MinorTarget), holding the module instances made from the templates of their processing mode.
  *
- * The native side (sample.h) only creates the devices and registers the miniports.
+ * The native side (sample.h) creates the devices, registers the miniports, runs the driver's
+ * timer thread (sample-timer.h) for the modules that send on their own, and parses the
+ * driver's options.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +24,7 @@
 
 #include "sample.h"
 #include "sample-modules.h"
+#include "sample-timer.h"
 
 #define SAMPLE_POOL_TAG 0x706D6153u /* 'Samp' */
 
@@ -52,6 +56,7 @@ static const SAMPLE_MODULE_TEMPLATE SpeakerModules[] = {
 	 u"Speaker endpoint, EQ effect module, Movie mode", AUDIOMODULE_INSTANCE_ID(0, 0)},
 	{&SampleAudioModule1Class, &AUDIO_SIGNALPROCESSINGMODE_DEFAULT,
 	 u"Speaker endpoint, EQ effect module, Default mode", AUDIOMODULE_INSTANCE_ID(1, 0)},
+	{&SampleMeterClass, NULL, u"Speaker endpoint, level meter", AUDIOMODULE_INSTANCE_ID(0, 0)},
 };
 
 static const SAMPLE_MODULE_TEMPLATE SpeakerHpModules[] = {
@@ -60,6 +65,8 @@ static const SAMPLE_MODULE_TEMPLATE SpeakerHpModules[] = {
 	 u"Speaker HP endpoint, EQ effect module, Movie mode", AUDIOMODULE_INSTANCE_ID(0, 0)},
 	{&SampleAudioModule2Class, &AUDIO_SIGNALPROCESSINGMODE_DEFAULT,
 	 u"Speaker HP endpoint, Echo Cancellation effect module, Default mode",
+	 AUDIOMODULE_INSTANCE_ID(0, 0)},
+	{&SampleDetectorClass, NULL, u"Headphone endpoint, keyword detector",
 	 AUDIOMODULE_INSTANCE_ID(0, 0)},
 };
 
@@ -74,6 +81,7 @@ typedef struct _SAMPLE_MINIPORT {
 	IUnknown IUnknown_iface;
 	LONG Ref;
 	const SAMPLE_ENDPOINT *Endpoint;
+	SAMPLE_TIMER *Timer;			 /* the driver's, outlives the miniport */
 	PPORTCLSNOTIFICATIONS PortNotifications; /* a reference, or NULL */
 	SAMPLE_MODULE *Modules;			 /* the templates */
 	ULONG ModuleCount;
@@ -242,7 +250,8 @@ static NTSTATUS SampleMiniport_InitModules(SAMPLE_MINIPORT *This)
 			header.ProviderId.DeviceId = *endpoint->NotificationDeviceId;
 		header.ProviderId.ClassId = *cls->ClassId;
 		header.ProviderId.InstanceId = tmpl->InstanceId;
-		status = cls->InitClass(cls, context, &header, This->PortNotifications);
+		status =
+			cls->InitClass(cls, context, &header, This->PortNotifications, This->Timer);
 		if (!NT_SUCCESS(status)) {
 			ExFreePoolWithTag(context, SAMPLE_POOL_TAG);
 			return status;
@@ -258,7 +267,7 @@ static NTSTATUS SampleMiniport_InitModules(SAMPLE_MINIPORT *This)
 
 /* What a miniport's Init does with the port it is given. */
 static NTSTATUS SampleMiniport_Create(PUNKNOWN Port, const SAMPLE_ENDPOINT *Endpoint,
-				      SAMPLE_MINIPORT **Miniport)
+				      SAMPLE_TIMER *Timer, SAMPLE_MINIPORT **Miniport)
 {
 	SAMPLE_MINIPORT *This;
 	NTSTATUS status;
@@ -271,6 +280,7 @@ static NTSTATUS SampleMiniport_Create(PUNKNOWN Port, const SAMPLE_ENDPOINT *Endp
 	This->IUnknown_iface.lpVtbl = &SampleMiniport_Vtbl;
 	This->Ref = 1;
 	This->Endpoint = Endpoint;
+	This->Timer = Timer;
 
 	/* A port without the interface (pre-1703 on Windows): run without notifications. */
 	if (!NT_SUCCESS(IUnknown_QueryInterface(Port, &IID_IPortClsNotifications,
@@ -608,16 +618,23 @@ static const PCPROPERTY_ITEM SamplePinProperties[] = {
 static DEFINE_PCAUTOMATION_TABLE_PROP(SampleFilterAutomation, SampleFilterProperties);
 static DEFINE_PCAUTOMATION_TABLE_PROP(SamplePinAutomation, SamplePinProperties);
 
-/* Native side: the devices and their miniports. */
+/* Native side: the options, the devices and their miniports, the timer thread. */
+
+struct sample_options {
+	SAMPLE_TIMER_DEFAULTS defaults;
+	const GUID *stream_mode; /* NULL: open no stream */
+};
 
 struct sample_endpoint {
 	const SAMPLE_ENDPOINT *desc;
 	struct amod_device *device;
-	SAMPLE_MINIPORT *miniport; /* our reference; the port holds another */
+	SAMPLE_MINIPORT *miniport;  /* our reference; the port holds another */
+	struct amod_stream *stream; /* the "stream=" option's, or NULL */
 };
 
 struct sample_driver {
 	struct amod_adapter *adapter;
+	SAMPLE_TIMER *timer;
 	struct sample_endpoint endpoints[SIZEOF_ARRAY(SampleEndpoints)];
 	uint32_t n_endpoints;
 };
@@ -629,8 +646,95 @@ static int status_to_errno(NTSTATUS status)
 	return r < 0 ? r : -EIO;
 }
 
+/* A decimal ULONG: digits only, no sign, no spaces, no overflow. */
+static int parse_ulong(const char *text, ULONG *ret)
+{
+	unsigned long long v = 0;
+
+	if (!*text)
+		return -EINVAL;
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned)(*p - '0');
+		if (v > MAXULONG)
+			return -EINVAL;
+	}
+	*ret = (ULONG)v;
+	return 0;
+}
+
+static bool meter_rate_valid(ULONG rate)
+{
+	static const ULONG rates[] = {0, 1, 2, 5, 10, 20, 50, 100};
+
+	for (size_t i = 0; i < SIZEOF_ARRAY(rates); i++)
+		if (rates[i] == rate)
+			return true;
+	return false;
+}
+
+static int parse_option(struct sample_options *options, const char *key, const char *value)
+{
+	ULONG v;
+
+	if (strcmp(key, "meter-rate") == 0) {
+		if (parse_ulong(value, &v) < 0 || !meter_rate_valid(v))
+			return -EINVAL;
+		options->defaults.MeterRate = v;
+	} else if (strcmp(key, "detect-interval") == 0) {
+		if (parse_ulong(value, &v) < 0 || (v != 0 && (v < SAMPLE_DETECTOR_INTERVAL_MIN ||
+							      v > SAMPLE_DETECTOR_INTERVAL_MAX)))
+			return -EINVAL;
+		options->defaults.DetectorInterval = v;
+	} else if (strcmp(key, "stream") == 0) {
+		if (strcmp(value, "default") == 0)
+			options->stream_mode = &AUDIO_SIGNALPROCESSINGMODE_DEFAULT;
+		else if (strcmp(value, "movie") == 0)
+			options->stream_mode = &AUDIO_SIGNALPROCESSINGMODE_MOVIE;
+		else
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* "key=value,key=value"; NULL or "" is all defaults. Empty items and missing '=' are errors. */
+static int parse_options(const char *text, struct sample_options *ret_options)
+{
+	struct sample_options options = {{0}};
+	char *copy, *item, *next;
+	int r = 0;
+
+	if (text && *text) {
+		copy = strdup(text);
+		if (!copy)
+			return -ENOMEM;
+		for (item = copy; item && r == 0; item = next) {
+			char *eq;
+
+			next = strchr(item, ',');
+			if (next)
+				*next++ = '\0';
+			eq = strchr(item, '=');
+			if (!eq || eq == item) {
+				r = -EINVAL;
+				break;
+			}
+			*eq = '\0';
+			r = parse_option(&options, item, eq + 1);
+		}
+		free(copy);
+		if (r < 0)
+			return r;
+	}
+	*ret_options = options;
+	return 0;
+}
+
 static int sample_endpoint_add(struct amod_adapter *adapter, const SAMPLE_ENDPOINT *desc,
-			       struct sample_endpoint *ret_endpoint)
+			       SAMPLE_TIMER *timer, struct sample_endpoint *ret_endpoint)
 {
 	struct amod_device_info info = {
 		.endpoint_id = desc->EndpointId,
@@ -650,7 +754,7 @@ static int sample_endpoint_add(struct amod_adapter *adapter, const SAMPLE_ENDPOI
 		return r;
 	port = (PUNKNOWN)amod_device_get_port(device);
 
-	status = SampleMiniport_Create(port, desc, &miniport);
+	status = SampleMiniport_Create(port, desc, timer, &miniport);
 	if (!NT_SUCCESS(status)) {
 		r = status_to_errno(status);
 		goto fail;
@@ -672,6 +776,7 @@ static int sample_endpoint_add(struct amod_adapter *adapter, const SAMPLE_ENDPOI
 	ret_endpoint->desc = desc;
 	ret_endpoint->device = device;
 	ret_endpoint->miniport = miniport;
+	ret_endpoint->stream = NULL;
 	return 0;
 
 fail:
@@ -681,42 +786,79 @@ fail:
 	return r;
 }
 
-int sample_driver_create(struct amod_adapter *adapter, struct sample_driver **ret_driver)
+int sample_driver_create(struct amod_adapter *adapter, const char *options,
+			 struct sample_driver **ret_driver)
 {
+	struct sample_options opts;
 	struct sample_driver *driver;
+	NTSTATUS status;
 	int r;
 
 	if (!adapter || !ret_driver)
 		return -EINVAL;
+	/* Options first: a bad one must leave nothing behind, not even for a moment. */
+	r = parse_options(options, &opts);
+	if (r < 0)
+		return r;
 	driver = calloc(1, sizeof(*driver));
 	if (!driver)
 		return -ENOMEM;
 	driver->adapter = amod_adapter_ref(adapter);
 
+	/* The timer exists before the modules, which register with it, but runs only after. */
+	status = SampleTimer_Create(&opts.defaults, &driver->timer);
+	if (!NT_SUCCESS(status)) {
+		r = status_to_errno(status);
+		goto fail;
+	}
 	for (ULONG i = 0; i < SIZEOF_ARRAY(SampleEndpoints); i++) {
-		r = sample_endpoint_add(adapter, &SampleEndpoints[i],
+		r = sample_endpoint_add(adapter, &SampleEndpoints[i], driver->timer,
 					&driver->endpoints[driver->n_endpoints]);
-		if (r < 0) {
-			sample_driver_free(driver);
-			return r;
-		}
+		if (r < 0)
+			goto fail;
 		driver->n_endpoints++;
+	}
+	if (opts.stream_mode) {
+		struct amod_guid mode;
+
+		memcpy(&mode, opts.stream_mode, sizeof(mode));
+		for (uint32_t i = 0; i < driver->n_endpoints; i++) {
+			/* Streams are the port's to open: it calls our NewStream. */
+			r = amod_device_open_stream(driver->endpoints[i].device, &mode,
+						    &driver->endpoints[i].stream);
+			if (r < 0)
+				goto fail;
+		}
+	}
+	status = SampleTimer_Start(driver->timer);
+	if (!NT_SUCCESS(status)) {
+		r = status_to_errno(status);
+		goto fail;
 	}
 	*ret_driver = driver;
 	return 0;
+
+fail:
+	sample_driver_free(driver);
+	return r;
 }
 
 void sample_driver_free(struct sample_driver *driver)
 {
 	if (!driver)
 		return;
+	/* First nothing sends any more; then the modules the timer thread sent for can go. */
+	SampleTimer_Stop(driver->timer);
 	while (driver->n_endpoints) {
 		struct sample_endpoint *e = &driver->endpoints[--driver->n_endpoints];
 
-		/* Closes the streams (Releasing their objects) and drops the port's reference. */
+		amod_stream_close(e->stream);
+		/* Closes other streams (Releasing their objects) and drops the port's reference. */
 		amod_device_remove(e->device);
+		/* The last reference: the templates' Cleanup removes their timer sources. */
 		IUnknown_Release(&e->miniport->IUnknown_iface);
 	}
+	SampleTimer_Free(driver->timer);
 	amod_adapter_unref(driver->adapter);
 	free(driver);
 }

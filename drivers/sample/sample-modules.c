@@ -96,11 +96,15 @@ VOID SampleModule_SendNotification(PPORTCLSNOTIFICATIONS PortNotifications, cons
 	IPortClsNotifications_FreeNotificationBuffer(PortNotifications, buffer);
 }
 
-static NTSTATUS SampleModule_InitClass(const SAMPLE_MODULE_CLASS *Class, PVOID Context,
-				       const KSAUDIOMODULE_NOTIFICATION *Header,
-				       PPORTCLSNOTIFICATIONS PortNotifications)
+NTSTATUS SampleModule_InitClass(const SAMPLE_MODULE_CLASS *Class, PVOID Context,
+				const KSAUDIOMODULE_NOTIFICATION *Header,
+				PPORTCLSNOTIFICATIONS PortNotifications,
+				struct _SAMPLE_TIMER *Timer)
 {
 	SAMPLE_MODULE_CONTEXT *ctx = (SAMPLE_MODULE_CONTEXT *)Context;
+
+	/* SYSVAD's classes send only when a SET changes a value: they need no timer. */
+	UNREFERENCED_PARAMETER(Timer);
 
 	if (!Context || Class->ContextSize < sizeof(SAMPLE_MODULE_CONTEXT))
 		return STATUS_INVALID_PARAMETER;
@@ -114,8 +118,8 @@ static NTSTATUS SampleModule_InitClass(const SAMPLE_MODULE_CLASS *Class, PVOID C
 	return STATUS_SUCCESS;
 }
 
-static NTSTATUS SampleModule_InitInstance(const SAMPLE_MODULE_CLASS *Class, PVOID TemplateContext,
-					  PVOID Context, ULONG InstanceId)
+NTSTATUS SampleModule_InitInstance(const SAMPLE_MODULE_CLASS *Class, PVOID TemplateContext,
+				   PVOID Context, ULONG InstanceId)
 {
 	SAMPLE_MODULE_CONTEXT *ctx = (SAMPLE_MODULE_CONTEXT *)Context;
 
@@ -129,7 +133,7 @@ static NTSTATUS SampleModule_InitInstance(const SAMPLE_MODULE_CLASS *Class, PVOI
 	return STATUS_SUCCESS;
 }
 
-static VOID SampleModule_Cleanup(const SAMPLE_MODULE_CLASS *Class, PVOID Context)
+VOID SampleModule_Cleanup(const SAMPLE_MODULE_CLASS *Class, PVOID Context)
 {
 	SAMPLE_MODULE_CONTEXT *ctx = (SAMPLE_MODULE_CONTEXT *)Context;
 
@@ -223,12 +227,18 @@ static BOOLEAN SampleParameter_IsValid(const SAMPLE_PARAMETER_INFO *Info, const 
 
 /*
  * One parameter's BASICSUPPORT / GET / SET (verb bits tested in that order). Value is the
- * parameter's storage in the context; *Changed tells whether a SET changed it.
+ * parameter's storage in the context; *Changed tells whether a SET changed it. The class's
+ * QueryParameter runs before a GET copies the value out, ValidateParameter before a SET
+ * stores one.
  */
-static NTSTATUS SampleParameter_Handler(ULONG Verb, const SAMPLE_PARAMETER_INFO *Info, PVOID Value,
+static NTSTATUS SampleParameter_Handler(const SAMPLE_MODULE_CLASS *Class, PVOID Context,
+					ULONG ParameterId, ULONG Verb,
+					const SAMPLE_PARAMETER_INFO *Info, PVOID Value,
 					const VOID *InBuffer, ULONG InBufferCb, PVOID OutBuffer,
 					PULONG OutBufferCb, BOOLEAN *Changed)
 {
+	NTSTATUS status;
+
 	*Changed = FALSE;
 
 	if (Verb & KSPROPERTY_TYPE_BASICSUPPORT)
@@ -247,6 +257,8 @@ static NTSTATUS SampleParameter_Handler(ULONG Verb, const SAMPLE_PARAMETER_INFO 
 			*OutBufferCb = 0;
 			return STATUS_BUFFER_TOO_SMALL;
 		}
+		if (Class->QueryParameter)
+			Class->QueryParameter(Class, Context, ParameterId);
 		RtlCopyMemory(OutBuffer, Value, Info->Size);
 		*OutBufferCb = Info->Size;
 		return STATUS_SUCCESS;
@@ -260,6 +272,11 @@ static NTSTATUS SampleParameter_Handler(ULONG Verb, const SAMPLE_PARAMETER_INFO 
 			return STATUS_INVALID_PARAMETER;
 		if (!SampleParameter_IsValid(Info, (const UCHAR *)InBuffer))
 			return STATUS_INVALID_PARAMETER;
+		if (Class->ValidateParameter) {
+			status = Class->ValidateParameter(Class, Context, ParameterId, InBuffer);
+			if (!NT_SUCCESS(status))
+				return status;
+		}
 		if (RtlCompareMemory(Value, InBuffer, Info->Size) != Info->Size) {
 			RtlCopyMemory(Value, InBuffer, Info->Size);
 			*Changed = TRUE;
@@ -287,9 +304,8 @@ static VOID SampleModule_NotifyParameterChanged(const SAMPLE_MODULE_CONTEXT *Con
 }
 
 /* The Verb + ParameterId protocol over a class's parameter table. */
-static NTSTATUS SampleModule_Handler(const SAMPLE_MODULE_CLASS *Class, PVOID Context,
-				     PVOID InBuffer, ULONG InBufferCb, PVOID OutBuffer,
-				     PULONG OutBufferCb)
+NTSTATUS SampleModule_Handler(const SAMPLE_MODULE_CLASS *Class, PVOID Context, PVOID InBuffer,
+			      ULONG InBufferCb, PVOID OutBuffer, PULONG OutBufferCb)
 {
 	SAMPLE_MODULE_CONTEXT *ctx = (SAMPLE_MODULE_CONTEXT *)Context;
 	SAMPLE_MODULE_CUSTOM_COMMAND command;
@@ -310,11 +326,16 @@ static NTSTATUS SampleModule_Handler(const SAMPLE_MODULE_CLASS *Class, PVOID Con
 	if (InBufferCb > sizeof(command))
 		value = (const UCHAR *)InBuffer + sizeof(command);
 
-	status = SampleParameter_Handler(command.Verb, info, (PUCHAR)ctx + info->ContextOffset,
-					 value, InBufferCb - (ULONG)sizeof(command), OutBuffer,
+	status = SampleParameter_Handler(Class, Context, command.ParameterId, command.Verb, info,
+					 (PUCHAR)ctx + info->ContextOffset, value,
+					 InBufferCb - (ULONG)sizeof(command), OutBuffer,
 					 OutBufferCb, &changed);
 	if (!NT_SUCCESS(status))
 		return status;
+	/* Success without BASICSUPPORT or GET (which take precedence) was a SET. */
+	if (Class->ParameterSet &&
+	    !(command.Verb & (KSPROPERTY_TYPE_BASICSUPPORT | KSPROPERTY_TYPE_GET)))
+		Class->ParameterSet(Class, Context, command.ParameterId, changed);
 	if (changed && (info->Flags & AUDIOMODULE_PARAMETER_FLAG_CHANGE_NOTIFICATION))
 		SampleModule_NotifyParameterChanged(ctx, command.ParameterId);
 	return STATUS_SUCCESS;

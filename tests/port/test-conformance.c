@@ -38,6 +38,11 @@ static const uint8_t MODULE1[16] = {0x8E, 0x5C, 0xE5, 0x5C, 0xDF, 0x84, 0x17, 0x
 				    0x98, 0xC7, 0x79, 0x2D, 0xE8, 0x33, 0x66, 0xCC};
 static const uint8_t MODULE2[16] = {0x27, 0x95, 0x2A, 0xCC, 0xD9, 0x19, 0x84, 0x47,
 				    0x8D, 0xD4, 0x6C, 0x1F, 0xE0, 0x1E, 0x37, 0x26};
+/* The sample's own classes (drivers/sample/README.md). */
+static const uint8_t METER[16] = {0x3A, 0x1C, 0x0F, 0x6B, 0x2E, 0x7D, 0x59, 0x4A,
+				  0xB8, 0xE1, 0x2C, 0x4D, 0x5E, 0x6F, 0x7A, 0x81};
+static const uint8_t DETECTOR[16] = {0x1B, 0x2C, 0x3D, 0x9E, 0x4F, 0x0A, 0x6E, 0x4B,
+				     0x8D, 0x7C, 0x5F, 0x1A, 0x2B, 0x3C, 0x4D, 0x91};
 static const uint8_t SPEAKER_ID[16] = {0x7A, 0x98, 0x1C, 0xC0, 0xA9, 0x30, 0xB7, 0x4D,
 				       0x8D, 0x69, 0x69, 0x6C, 0xFF, 0x41, 0xE4, 0xB9};
 static const uint8_t HEADPHONE_ID[16] = {0x17, 0xBE, 0x66, 0x3A, 0x40, 0x54, 0xE7, 0x48,
@@ -65,6 +70,11 @@ static const uint8_t OTHER_GUID[16] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD,
 #define S_NOT_FOUND ((int32_t)0xC0000225)
 
 #define DESCRIPTOR_SIZE 284u
+/* Modules on each filter (SYSVAD's three and the sample's own) and on each pin. */
+#define FILTER_MODULES 4u
+#define PIN_MODULES 3u
+#define FILTER_DESCRIPTORS_SIZE (8 + FILTER_MODULES * DESCRIPTOR_SIZE)
+#define PIN_DESCRIPTORS_SIZE (8 + PIN_MODULES * DESCRIPTOR_SIZE)
 #define FILL 0xCC
 
 #define REC_MAX 16
@@ -121,7 +131,7 @@ static int setup(void **state)
 	assert_non_null(f);
 	pthread_mutex_init(&f->lock, NULL);
 	assert_int_equal(amod_adapter_new(&cfg, &f->adapter), 0);
-	assert_int_equal(sample_driver_create(f->adapter, &f->driver), 0);
+	assert_int_equal(sample_driver_create(f->adapter, NULL, &f->driver), 0);
 	f->speaker = sample_driver_get_device(f->driver, "speaker");
 	f->headphone = sample_driver_get_device(f->driver, "headphone");
 	assert_non_null(f->speaker);
@@ -298,16 +308,18 @@ static int32_t param_request(struct fixture *f, const struct param_case *p, uint
 	return amod_device_property(device_of(f, p), NULL, in, in_size, out, size);
 }
 
-/* The speaker filter's DESCRIPTORS reply, from spec §3.5. */
+/* The speaker filter's DESCRIPTORS reply: spec §3.5, then the sample's level meter. */
 static void build_speaker_descriptors(uint8_t *expected)
 {
-	put_u32(expected, 8 + 3 * DESCRIPTOR_SIZE);
-	put_u32(expected + 4, 3);
+	put_u32(expected, FILTER_DESCRIPTORS_SIZE);
+	put_u32(expected + 4, FILTER_MODULES);
 	build_descriptor(expected + 8, MODULE0, 0x00000000, 1, 0, "Generic system module");
 	build_descriptor(expected + 8 + DESCRIPTOR_SIZE, MODULE1, 0x00000000, 2, 1,
 			 "Speaker endpoint, EQ effect module, Movie mode");
 	build_descriptor(expected + 8 + 2 * DESCRIPTOR_SIZE, MODULE1, 0x01000000, 2, 1,
 			 "Speaker endpoint, EQ effect module, Default mode");
+	build_descriptor(expected + 8 + 3 * DESCRIPTOR_SIZE, METER, 0x00000000, 1, 0,
+			 "Speaker endpoint, level meter");
 }
 
 /* DESCRIPTORS on the filter. */
@@ -315,7 +327,7 @@ static void build_speaker_descriptors(uint8_t *expected)
 static void test_filter_descriptors_speaker_exact_bytes(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t expected[8 + 3 * DESCRIPTOR_SIZE], out[sizeof(expected)];
+	uint8_t expected[FILTER_DESCRIPTORS_SIZE], out[sizeof(expected)];
 	uint32_t size = sizeof(out);
 
 	build_speaker_descriptors(expected);
@@ -329,16 +341,18 @@ static void test_filter_descriptors_speaker_exact_bytes(void **state)
 static void test_filter_descriptors_headphone_exact_bytes(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t expected[8 + 3 * DESCRIPTOR_SIZE], out[sizeof(expected)];
+	uint8_t expected[FILTER_DESCRIPTORS_SIZE], out[sizeof(expected)];
 	uint32_t size = sizeof(out);
 
 	put_u32(expected, sizeof(expected));
-	put_u32(expected + 4, 3);
+	put_u32(expected + 4, FILTER_MODULES);
 	build_descriptor(expected + 8, MODULE0, 0, 1, 0, "Generic system module");
 	build_descriptor(expected + 8 + DESCRIPTOR_SIZE, MODULE1, 0, 2, 1,
 			 "Speaker HP endpoint, EQ effect module, Movie mode");
 	build_descriptor(expected + 8 + 2 * DESCRIPTOR_SIZE, MODULE2, 0, 2, 0,
 			 "Speaker HP endpoint, Echo Cancellation effect module, Default mode");
+	build_descriptor(expected + 8 + 3 * DESCRIPTOR_SIZE, DETECTOR, 0, 1, 0,
+			 "Headphone endpoint, keyword detector");
 	memset(out, FILL, sizeof(out));
 	assert_int_equal(get_simple(f->headphone, NULL, ID_DESCRIPTORS, VERB_GET, out, &size),
 			 S_SUCCESS);
@@ -353,13 +367,13 @@ static void test_filter_descriptors_zero_buffer_reports_size(void **state)
 
 	assert_int_equal(get_simple(f->speaker, NULL, ID_DESCRIPTORS, VERB_GET, NULL, &size),
 			 S_BUFFER_OVERFLOW);
-	assert_int_equal(size, 8 + 3 * DESCRIPTOR_SIZE);
+	assert_int_equal(size, FILTER_DESCRIPTORS_SIZE);
 }
 
 static void test_filter_descriptors_short_buffer_too_small(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t out[8 + 3 * DESCRIPTOR_SIZE];
+	uint8_t out[FILTER_DESCRIPTORS_SIZE];
 	const uint32_t shorts[] = {1, 8, 8 + DESCRIPTOR_SIZE, sizeof(out) - 1};
 
 	for (size_t i = 0; i < sizeof(shorts) / sizeof(shorts[0]); i++) {
@@ -378,7 +392,7 @@ static void test_filter_descriptors_short_buffer_too_small(void **state)
 static void test_filter_descriptors_large_buffer_returns_exact_size(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t expected[8 + 3 * DESCRIPTOR_SIZE], out[sizeof(expected) + 100];
+	uint8_t expected[FILTER_DESCRIPTORS_SIZE], out[sizeof(expected) + 100];
 	uint32_t size = sizeof(out);
 
 	build_speaker_descriptors(expected);
@@ -405,14 +419,16 @@ static void test_pin_descriptors_default_mode_exact_bytes(void **state)
 {
 	struct fixture *f = *state;
 	struct amod_stream *s = open_stream(f->speaker, MODE_DEFAULT);
-	uint8_t expected[8 + 2 * DESCRIPTOR_SIZE], out[sizeof(expected)];
+	uint8_t expected[PIN_DESCRIPTORS_SIZE], out[sizeof(expected)];
 	uint32_t size = sizeof(out);
 
 	put_u32(expected, sizeof(expected));
-	put_u32(expected + 4, 2);
+	put_u32(expected + 4, PIN_MODULES);
 	build_descriptor(expected + 8, MODULE0, 0x00000001, 1, 0, "Generic system module");
 	build_descriptor(expected + 8 + DESCRIPTOR_SIZE, MODULE1, 0x01000001, 2, 1,
 			 "Speaker endpoint, EQ effect module, Default mode");
+	build_descriptor(expected + 8 + 2 * DESCRIPTOR_SIZE, METER, 0x00000001, 1, 0,
+			 "Speaker endpoint, level meter");
 	memset(out, FILL, sizeof(out));
 	assert_int_equal(get_simple(f->speaker, s, ID_DESCRIPTORS, VERB_GET, out, &size),
 			 S_SUCCESS);
@@ -425,14 +441,16 @@ static void test_pin_descriptors_movie_mode_exact_bytes(void **state)
 {
 	struct fixture *f = *state;
 	struct amod_stream *s = open_stream(f->speaker, MODE_MOVIE);
-	uint8_t expected[8 + 2 * DESCRIPTOR_SIZE], out[sizeof(expected)];
+	uint8_t expected[PIN_DESCRIPTORS_SIZE], out[sizeof(expected)];
 	uint32_t size = sizeof(out);
 
 	put_u32(expected, sizeof(expected));
-	put_u32(expected + 4, 2);
+	put_u32(expected + 4, PIN_MODULES);
 	build_descriptor(expected + 8, MODULE0, 0x00000001, 1, 0, "Generic system module");
 	build_descriptor(expected + 8 + DESCRIPTOR_SIZE, MODULE1, 0x00000001, 2, 1,
 			 "Speaker endpoint, EQ effect module, Movie mode");
+	build_descriptor(expected + 8 + 2 * DESCRIPTOR_SIZE, METER, 0x00000001, 1, 0,
+			 "Speaker endpoint, level meter");
 	assert_int_equal(get_simple(f->speaker, s, ID_DESCRIPTORS, VERB_GET, out, &size),
 			 S_SUCCESS);
 	assert_int_equal(size, sizeof(expected));
@@ -444,14 +462,16 @@ static void test_pin_descriptors_headphone_default_mode(void **state)
 {
 	struct fixture *f = *state;
 	struct amod_stream *s = open_stream(f->headphone, MODE_DEFAULT);
-	uint8_t expected[8 + 2 * DESCRIPTOR_SIZE], out[sizeof(expected)];
+	uint8_t expected[PIN_DESCRIPTORS_SIZE], out[sizeof(expected)];
 	uint32_t size = sizeof(out);
 
 	put_u32(expected, sizeof(expected));
-	put_u32(expected + 4, 2);
+	put_u32(expected + 4, PIN_MODULES);
 	build_descriptor(expected + 8, MODULE0, 0x00000001, 1, 0, "Generic system module");
 	build_descriptor(expected + 8 + DESCRIPTOR_SIZE, MODULE2, 0x00000001, 2, 0,
 			 "Speaker HP endpoint, Echo Cancellation effect module, Default mode");
+	build_descriptor(expected + 8 + 2 * DESCRIPTOR_SIZE, DETECTOR, 0x00000001, 1, 0,
+			 "Headphone endpoint, keyword detector");
 	assert_int_equal(get_simple(f->headphone, s, ID_DESCRIPTORS, VERB_GET, out, &size),
 			 S_SUCCESS);
 	assert_int_equal(size, sizeof(expected));
@@ -466,7 +486,7 @@ static void test_pin_descriptors_instance_ids_count_per_template(void **state)
 	struct amod_stream *a = open_stream(f->speaker, MODE_DEFAULT);
 	struct amod_stream *b = open_stream(f->speaker, MODE_MOVIE);
 	struct amod_stream *c = open_stream(f->speaker, MODE_DEFAULT);
-	uint8_t out[8 + 2 * DESCRIPTOR_SIZE];
+	uint8_t out[PIN_DESCRIPTORS_SIZE];
 	uint32_t size;
 
 	size = sizeof(out);
@@ -474,12 +494,14 @@ static void test_pin_descriptors_instance_ids_count_per_template(void **state)
 			 S_SUCCESS);
 	assert_int_equal(get_u32(out + 8 + 16), 0x00000002);		       /* Module0 */
 	assert_int_equal(get_u32(out + 8 + DESCRIPTOR_SIZE + 16), 0x00000001); /* Module1 movie */
+	assert_int_equal(get_u32(out + 8 + 2 * DESCRIPTOR_SIZE + 16), 0x00000002); /* meter */
 
 	size = sizeof(out);
 	assert_int_equal(get_simple(f->speaker, c, ID_DESCRIPTORS, VERB_GET, out, &size),
 			 S_SUCCESS);
 	assert_int_equal(get_u32(out + 8 + 16), 0x00000003);
 	assert_int_equal(get_u32(out + 8 + DESCRIPTOR_SIZE + 16), 0x01000002);
+	assert_int_equal(get_u32(out + 8 + 2 * DESCRIPTOR_SIZE + 16), 0x00000003);
 
 	amod_stream_close(c);
 	amod_stream_close(b);
@@ -490,12 +512,12 @@ static void test_pin_descriptors_zero_buffer_reports_size(void **state)
 {
 	struct fixture *f = *state;
 	struct amod_stream *s = open_stream(f->speaker, MODE_DEFAULT);
-	uint8_t out[8 + 2 * DESCRIPTOR_SIZE];
+	uint8_t out[PIN_DESCRIPTORS_SIZE];
 	uint32_t size = 0;
 
 	assert_int_equal(get_simple(f->speaker, s, ID_DESCRIPTORS, VERB_GET, NULL, &size),
 			 S_BUFFER_OVERFLOW);
-	assert_int_equal(size, 8 + 2 * DESCRIPTOR_SIZE);
+	assert_int_equal(size, PIN_DESCRIPTORS_SIZE);
 	size = sizeof(out) - 1;
 	assert_int_equal(get_simple(f->speaker, s, ID_DESCRIPTORS, VERB_GET, out, &size),
 			 S_BUFFER_TOO_SMALL);

@@ -202,7 +202,7 @@ static int run(void)
 	r = amod_adapter_new(&cfg, &adapter);
 	if (r < 0)
 		goto out;
-	r = sample_driver_create(adapter, &driver);
+	r = sample_driver_create(adapter, NULL, &driver);
 	if (r < 0) {
 		fprintf(stderr, "Failed to start the sample driver: %s\n", strerror(-r));
 		goto out;
