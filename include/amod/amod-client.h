@@ -16,7 +16,10 @@
  * Errors common to every call: -EINVAL (bad argument), -ENOTCONN (not connected),
  * -ECONNRESET (connection lost during the call), -ETIMEDOUT, -EACCES (amodd refused: the
  * peer lacks the access; amodd logs who and why), -ENOENT (no such device, stream or
- * subscription), -ENOMEM, -EPROTO (amodd answered something malformed).
+ * subscription), -ENOMEM, -EPROTO (amodd answered something malformed), -EDQUOT (over one of
+ * amodd's limits: clients, subscriptions or requests in flight per client), -ENODEV (the
+ * device went away while the request waited), -ETIMEDOUT also when amodd gave up waiting for
+ * a module handler (its command timeout).
  */
 
 #include <amod/amod-port.h>
@@ -147,7 +150,8 @@ AMOD_API void amod_command_result_clear(struct amod_command_result *result);
 /*
  * KSPROPERTY_AUDIOMODULE_COMMAND to (class_id, instance_id) on a device's filter, with cmd as
  * the vendor bytes and room for max_reply bytes of reply (0 lets the module report the size
- * it needs: STATUS_BUFFER_OVERFLOW with information). Blocking. Returns result->transport.
+ * it needs: STATUS_BUFFER_OVERFLOW with information). Blocking. Returns result->transport;
+ * -EMSGSIZE when cmd_size exceeds AUDIOMODULE_MAX_DATA_SIZE (64000) bytes.
  */
 AMOD_API int amod_client_send_command(struct amod_client *client, uint32_t device,
 			     const struct amod_guid *class_id, uint32_t instance_id,

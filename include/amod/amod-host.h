@@ -35,6 +35,12 @@ struct amod_host_config {
 	bool control_group_set;
 	gid_t control_gid;
 	uint32_t max_clients;         /* 0: 256 */
+	/*
+	 * How long a client waits for a module handler before it gets STATUS_IO_TIMEOUT (0:
+	 * 5000 ms). Each device's handlers run on a thread of their own, so a stuck handler holds
+	 * up only its own device's requests.
+	 */
+	uint32_t command_timeout_ms;
 };
 #define AMOD_HOST_CONFIG_VERSION 1u
 

@@ -2,14 +2,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <amod/amod-host.h>
@@ -20,21 +24,61 @@
 
 #define HOST_MAX_MESSAGES_PER_DISPATCH 16 /* per session: one busy client cannot starve others */
 #define HOST_SOCKET_BUFFER (2 * WIRE_MAX_MESSAGE)
+/* Limits (docs/security.md); going over one gets STATUS_QUOTA_EXCEEDED. */
+#define HOST_MAX_IN_FLIGHT 16             /* requests of one client waiting for a handler */
+#define HOST_MAX_SUBSCRIPTIONS 64         /* per client */
+#define HOST_MAX_QUEUED 256               /* requests waiting for one device's handlers */
+#define HOST_MAX_REFUSING 16              /* over-limit clients kept long enough to be told */
+#define HOST_DEFAULT_COMMAND_TIMEOUT_MS 5000
 
 /* KSPROPSETID_AudioModule in Windows byte order; DESCRIPTORS (1) and NOTIFICATION_DEVICE_ID
  * (3) are discovery, open to monitors; everything else needs control. */
 static const uint8_t audio_module_set[16] = { 0xB0, 0xFD, 0x34, 0xC0, 0x75, 0xFF, 0xC8, 0x47,
 					      0xAA, 0x3C, 0xEE, 0x46, 0x71, 0x6B, 0x50, 0xC6 };
 
-enum { TAG_LISTEN = 1, TAG_SESSION = 2 };
+enum { TAG_LISTEN = 1, TAG_SESSION = 2, TAG_WAKE = 3, TAG_TIMER = 4 };
+
+enum job_kind { JOB_PROPERTY, JOB_OPEN_STREAM, JOB_CLOSE_STREAM, JOB_STOP };
+
+/*
+ * A request that runs driver code. It runs on its device's worker thread, so a handler that
+ * blocks holds up only that device; the reply is sent by the control thread when the job comes
+ * back (or when the command timeout passes first).
+ */
+struct job {
+	struct job *next;                 /* device queue, then the done list */
+	struct job *pending_next;         /* the control thread's list of unanswered jobs */
+	enum job_kind kind;
+	struct host_device *hd;
+	uint64_t session;                 /* the asking session's id; 0 for none */
+	uint32_t serial;
+	bool answered;                    /* timed out: the client has had its ERROR */
+	uint64_t deadline_ms;
+	struct amod_stream *stream;       /* PROPERTY on a pin, CLOSE_STREAM */
+	struct amod_guid mode;            /* OPEN_STREAM */
+	uint8_t *in;
+	uint32_t in_size;
+	uint32_t value_size;              /* asked, then returned or required */
+	int32_t status;
+	int result;                       /* OPEN_STREAM: 0 or -errno */
+	uint8_t *value;
+};
 
 struct host_device {
+	struct amod_host *host;
 	struct amod_device *device;
 	uint32_t id;
 	struct amod_guid notification_id;
 	char *endpoint_id;
 	char *name;
 	struct ring_writer *ring;
+
+	pthread_t worker;
+	bool worker_running;
+	pthread_mutex_t lock;             /* the queue */
+	pthread_cond_t cond;
+	struct job *head, *tail;
+	uint32_t queued;
 };
 
 struct subscription {
@@ -52,6 +96,9 @@ struct session_stream {
 struct session {
 	int tag;                          /* TAG_SESSION: first, for the epoll cookie */
 	struct amod_host *host;
+	uint64_t id;
+	uint32_t in_flight;
+	bool refuse;                      /* over max_clients: answer HELLO with QUOTA_EXCEEDED */
 	int fd;
 	uid_t uid;
 	gid_t gid;
@@ -73,7 +120,16 @@ struct amod_host {
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char lock_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
 	int listen_tag;                   /* TAG_LISTEN: the listening socket's epoll cookie */
+	int wake_tag;                     /* TAG_WAKE: workers' done jobs */
+	int timer_tag;                    /* TAG_TIMER: command timeouts */
 	int listen_fd;
+	int wake_fd;
+	int timer_fd;
+	uint64_t next_session;
+
+	pthread_mutex_t done_lock;        /* workers -> control thread */
+	struct job *done;
+	struct job *pending;              /* control thread only: jobs not answered yet */
 	int lock_fd;
 	int epoll_fd;
 	uid_t uid;
@@ -88,7 +144,6 @@ struct amod_host {
 
 	uint8_t buf[WIRE_MAX_MESSAGE];    /* one datagram in, one out: the host is single-threaded */
 	uint8_t out[WIRE_MAX_MESSAGE];
-	uint8_t value[WIRE_MAX_PROPERTY_VALUE];
 };
 
 /* Fan-out: runs on the sender's thread, under the port's per-device send lock. */
@@ -169,6 +224,184 @@ static void host_device_free(struct host_device *hd)
 	free(hd);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void job_free(struct job *j)
+{
+	free(j->in);
+	free(j->value);
+	free(j);
+}
+
+static void job_run(struct job *j)
+{
+	switch (j->kind) {
+	case JOB_PROPERTY:
+		j->value = j->value_size ? malloc(j->value_size) : NULL;
+		if (j->value_size && !j->value) {
+			j->status = AMOD_STATUS_INSUFFICIENT_RESOURCES;
+			j->value_size = 0;
+			break;
+		}
+		j->status = amod_device_property(j->hd->device, j->stream, j->in, j->in_size,
+						 j->value, &j->value_size);
+		break;
+	case JOB_OPEN_STREAM:
+		j->result = amod_device_open_stream(j->hd->device, &j->mode, &j->stream);
+		break;
+	case JOB_CLOSE_STREAM:
+		amod_stream_close(j->stream);
+		j->stream = NULL;
+		break;
+	case JOB_STOP:
+		break;
+	}
+}
+
+static void *device_worker(void *arg)
+{
+	struct host_device *hd = arg;
+	struct amod_host *h = hd->host;
+
+	for (;;) {
+		uint64_t one = 1;
+		struct job *j;
+
+		pthread_mutex_lock(&hd->lock);
+		while (!hd->head)
+			pthread_cond_wait(&hd->cond, &hd->lock);
+		j = hd->head;
+		hd->head = j->next;
+		if (!hd->head)
+			hd->tail = NULL;
+		hd->queued--;
+		pthread_mutex_unlock(&hd->lock);
+		if (j->kind == JOB_STOP) {
+			job_free(j);
+			return NULL;
+		}
+		job_run(j);
+		pthread_mutex_lock(&h->done_lock);
+		j->next = h->done;
+		h->done = j;
+		pthread_mutex_unlock(&h->done_lock);
+		if (write(h->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			log_error("amodd: cannot wake the control thread: %s", strerror(errno));
+	}
+}
+
+static void arm_timer(struct amod_host *h)
+{
+	struct itimerspec its = { 0 };
+	uint64_t first = UINT64_MAX;
+
+	for (struct job *j = h->pending; j; j = j->pending_next)
+		if (!j->answered && j->deadline_ms < first)
+			first = j->deadline_ms;
+	if (first != UINT64_MAX) {
+		/* An absolute deadline in the past fires at once, which is what we want. */
+		its.it_value.tv_sec = (time_t)(first / 1000u);
+		its.it_value.tv_nsec = (long)(first % 1000u) * 1000000L + 1;
+	}
+	timerfd_settime(h->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Queues a job on its device's worker. Control thread. -EDQUOT: the device's queue is full. */
+static int job_submit(struct amod_host *h, struct job *j)
+{
+	struct host_device *hd = j->hd;
+
+	pthread_mutex_lock(&hd->lock);
+	if (!hd->worker_running ||
+	    (hd->queued >= HOST_MAX_QUEUED && j->kind != JOB_CLOSE_STREAM && j->kind != JOB_STOP)) {
+		bool stopped = !hd->worker_running;
+
+		pthread_mutex_unlock(&hd->lock);
+		return stopped ? -ENODEV : -EDQUOT;
+	}
+	j->next = NULL;
+	if (hd->tail)
+		hd->tail->next = j;
+	else
+		hd->head = j;
+	hd->tail = j;
+	hd->queued++;
+	pthread_cond_signal(&hd->cond);
+	pthread_mutex_unlock(&hd->lock);
+	if (j->session) {
+		j->deadline_ms = now_ms() + h->config.command_timeout_ms;
+		j->pending_next = h->pending;
+		h->pending = j;
+		arm_timer(h);
+	}
+	return 0;
+}
+
+static int host_device_start(struct host_device *hd)
+{
+	int r;
+
+	pthread_mutex_init(&hd->lock, NULL);
+	pthread_cond_init(&hd->cond, NULL);
+	r = pthread_create(&hd->worker, NULL, device_worker, hd);
+	if (r != 0)
+		return -r;
+	hd->worker_running = true;
+	return 0;
+}
+
+static void complete_job(struct amod_host *h, struct job *j);
+
+/*
+ * Stops a device's worker: requests still queued are answered STATUS_INVALID_DEVICE_STATE,
+ * a handler still running is waited for. Control thread.
+ */
+static void host_device_stop(struct amod_host *h, struct host_device *hd)
+{
+	struct job *queued, *stop;
+
+	if (!hd->worker_running)
+		return;
+	stop = calloc(1, sizeof(*stop));
+	pthread_mutex_lock(&hd->lock);
+	queued = hd->head;
+	hd->head = hd->tail = NULL;
+	hd->queued = 0;
+	if (stop) {
+		stop->kind = JOB_STOP;
+		hd->head = hd->tail = stop;
+		hd->queued = 1;
+		pthread_cond_signal(&hd->cond);
+	}
+	hd->worker_running = false;
+	pthread_mutex_unlock(&hd->lock);
+	if (!stop) {
+		/* Cannot tell the worker to stop without memory: leave it, and the device. */
+		log_error("amodd: out of memory stopping the worker of '%s'", hd->endpoint_id);
+		return;
+	}
+	pthread_join(hd->worker, NULL);
+	while (queued) {
+		struct job *j = queued;
+
+		queued = j->next;
+		j->status = AMOD_STATUS_INVALID_DEVICE_STATE;
+		j->result = -ENODEV;
+		if (j->kind == JOB_CLOSE_STREAM)
+			amod_stream_close(j->stream); /* the device is still whole here */
+		j->stream = NULL;
+		complete_job(h, j);
+	}
+	pthread_mutex_destroy(&hd->lock);
+	pthread_cond_destroy(&hd->cond);
+}
+
 /* Observer: runs under the adapter's control lock, on the control thread. */
 static void host_device_added(struct amod_device *device, void *userdata)
 {
@@ -178,6 +411,7 @@ static void host_device_added(struct amod_device *device, void *userdata)
 
 	if (!hd)
 		goto oom;
+	hd->host = h;
 	hd->device = device;
 	hd->id = ++h->next_device_id;
 	amod_device_get_notification_id(device, &hd->notification_id);
@@ -196,6 +430,13 @@ static void host_device_added(struct amod_device *device, void *userdata)
 	if (!devices)
 		goto oom;
 	h->devices = devices;
+	r = host_device_start(hd);
+	if (r < 0) {
+		log_error("amodd: cannot start the worker of device '%s': %s", hd->endpoint_id,
+			  strerror(-r));
+		host_device_free(hd);
+		return;
+	}
 	h->devices[h->n_devices++] = hd;
 	amod_device_set_userdata(device, hd);
 	broadcast_device(h, WIRE_EVENT_DEVICE_ADDED, hd);
@@ -225,6 +466,15 @@ static void session_drop_device(struct session *s, struct host_device *hd)
 	}
 }
 
+/* Observer: the device is still whole; its worker must be done with it before it goes. */
+static void host_device_removing(struct amod_device *device, void *userdata)
+{
+	struct host_device *hd = amod_device_get_userdata(device);
+
+	if (hd)
+		host_device_stop(userdata, hd);
+}
+
 /* Observer: no send on the device is in progress any more, so the ring can go. */
 static void host_device_removed(struct amod_device *device, void *userdata)
 {
@@ -251,6 +501,7 @@ static void host_device_removed(struct amod_device *device, void *userdata)
 static const struct amod_adapter_observer host_observer = {
 	.version = AMOD_ADAPTER_OBSERVER_VERSION,
 	.device_added = host_device_added,
+	.device_removing = host_device_removing,
 	.device_removed = host_device_removed,
 };
 
@@ -299,12 +550,178 @@ static bool require(struct session *s, uint32_t serial, uint32_t access, const c
 	return false;
 }
 
+static struct session *find_session(struct amod_host *h, uint64_t id)
+{
+	for (uint32_t i = 0; i < h->n_sessions; i++)
+		if (h->sessions[i]->id == id && !h->sessions[i]->dead)
+			return h->sessions[i];
+	return NULL;
+}
+
+static bool session_add_stream(struct session *s, struct host_device *hd,
+			       struct amod_stream *stream)
+{
+	struct session_stream *streams = realloc(s->streams, (s->n_streams + 1) * sizeof(*streams));
+
+	if (!streams)
+		return false;
+	s->streams = streams;
+	s->streams[s->n_streams++] = (struct session_stream){ ++s->next_stream, hd, stream };
+	return true;
+}
+
+/* A stream nobody will own: closed on its device's worker (or here if that is stopped). */
+static void close_orphan_stream(struct amod_host *h, struct host_device *hd,
+				struct amod_stream *stream)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j) {
+		*j = (struct job){ .kind = JOB_CLOSE_STREAM, .hd = hd, .stream = stream };
+		if (job_submit(h, j) == 0)
+			return;
+		free(j);
+	}
+	amod_stream_close(stream);
+}
+
+/* A job is back from its worker (or was never run): answer it unless it timed out. */
+static void complete_job(struct amod_host *h, struct job *j)
+{
+	struct session *s = NULL;
+
+	if (j->session) {
+		for (struct job **p = &h->pending; *p; p = &(*p)->pending_next) {
+			if (*p == j) {
+				*p = j->pending_next;
+				break;
+			}
+		}
+		s = find_session(h, j->session);
+	}
+	if (j->answered)
+		s = NULL; /* the client has had its STATUS_IO_TIMEOUT */
+	else if (s)
+		s->in_flight--;
+	switch (j->kind) {
+	case JOB_PROPERTY:
+		if (s)
+			session_send(s, h->out,
+				     wire_encode_property_reply(h->out, sizeof(h->out), j->serial,
+								j->status, j->value_size, j->value,
+								amod_status_ok(j->status) ? j->value_size
+											  : 0),
+				     NULL, 0);
+		break;
+	case JOB_OPEN_STREAM:
+		if (j->result < 0) {
+			if (s)
+				reply_error(s, j->serial, amod_status_from_errno(j->result));
+		} else if (s && session_add_stream(s, j->hd, j->stream)) {
+			session_send(s, h->out,
+				     wire_encode_stream_reply(h->out, sizeof(h->out), j->serial,
+							      s->next_stream),
+				     NULL, 0);
+		} else {
+			if (s)
+				reply_error(s, j->serial, AMOD_STATUS_INSUFFICIENT_RESOURCES);
+			close_orphan_stream(h, j->hd, j->stream);
+		}
+		break;
+	case JOB_CLOSE_STREAM:
+		if (s)
+			session_send(s, h->out, wire_encode_ok(h->out, sizeof(h->out), j->serial),
+				     NULL, 0);
+		break;
+	case JOB_STOP:
+		break;
+	}
+	job_free(j);
+}
+
+static void process_done(struct amod_host *h)
+{
+	struct job *done;
+	uint64_t n;
+
+	if (read(h->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_debug("amodd: wake-up read: %s", strerror(errno));
+	pthread_mutex_lock(&h->done_lock);
+	done = h->done;
+	h->done = NULL;
+	pthread_mutex_unlock(&h->done_lock);
+	while (done) {
+		struct job *j = done;
+
+		done = j->next;
+		complete_job(h, j);
+	}
+}
+
+/* Command timeout: the client is answered now; the handler's late result is dropped. */
+static void process_timeouts(struct amod_host *h)
+{
+	uint64_t now = now_ms(), n;
+
+	if (read(h->timer_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_debug("amodd: timer read: %s", strerror(errno));
+	for (struct job *j = h->pending; j; j = j->pending_next) {
+		struct session *s;
+
+		if (j->answered || j->deadline_ms > now)
+			continue;
+		j->answered = true;
+		log_warning("amodd: device '%s': a module handler has not answered in %u ms; "
+			    "its client gets STATUS_IO_TIMEOUT",
+			    j->hd->endpoint_id, h->config.command_timeout_ms);
+		s = find_session(h, j->session);
+		if (s) {
+			s->in_flight--;
+			reply_error(s, j->serial, AMOD_STATUS_IO_TIMEOUT);
+		}
+	}
+	arm_timer(h);
+}
+
+/*
+ * Starts a job for a session. On failure the client is answered why, and the job stays the
+ * caller's to free. Returns 0 or -EDQUOT / -ENODEV.
+ */
+static int session_submit(struct session *s, struct job *j)
+{
+	int r;
+
+	if (s->in_flight >= HOST_MAX_IN_FLIGHT) {
+		log_info("amodd: client pid %d has %u requests waiting already", (int)s->pid,
+			 s->in_flight);
+		reply_error(s, j->serial, AMOD_STATUS_QUOTA_EXCEEDED);
+		return -EDQUOT;
+	}
+	j->session = s->id;
+	r = job_submit(s->host, j);
+	if (r < 0) {
+		j->session = 0;
+		reply_error(s, j->serial, r == -EDQUOT ? AMOD_STATUS_QUOTA_EXCEEDED
+						       : AMOD_STATUS_INVALID_DEVICE_STATE);
+		return r;
+	}
+	s->in_flight++;
+	return 0;
+}
+
 static void handle_hello(struct session *s, const struct wire_msg *m, int decode_result)
 {
 	struct amod_host *h = s->host;
 
 	if (s->hello) {
 		s->dead = true; /* a second HELLO is a protocol violation */
+		return;
+	}
+	if (s->refuse) {
+		log_warning("amodd: refused pid %d: %u clients are connected (the limit)", (int)s->pid,
+			    h->config.max_clients);
+		reply_error(s, m->hdr.serial, AMOD_STATUS_QUOTA_EXCEEDED);
+		s->dead = true;
 		return;
 	}
 	if (!s->access) {
@@ -376,8 +793,8 @@ static void handle_property(struct session *s, const struct wire_msg *m)
 	uint32_t id, value_size = m->property.value_size;
 	struct host_device *hd;
 	struct session_stream *st = NULL;
+	struct job *j;
 	bool discovery;
-	int32_t status;
 
 	memcpy(&id, in + 16, sizeof(id));
 	discovery = memcmp(in, audio_module_set, 16) == 0 && (id == 1 || id == 3);
@@ -391,13 +808,23 @@ static void handle_property(struct session *s, const struct wire_msg *m)
 		reply_error(s, m->hdr.serial, AMOD_STATUS_NOT_FOUND);
 		return;
 	}
-	status = amod_device_property(hd->device, st ? st->stream : NULL, in, m->property.in_size,
-				      value_size ? h->value : NULL, &value_size);
-	session_send(s, h->out,
-		     wire_encode_property_reply(h->out, sizeof(h->out), m->hdr.serial, status,
-						value_size, h->value,
-						amod_status_ok(status) ? value_size : 0),
-		     NULL, 0);
+	j = calloc(1, sizeof(*j));
+	if (j)
+		j->in = malloc(m->property.in_size);
+	if (!j || !j->in) {
+		free(j);
+		reply_error(s, m->hdr.serial, AMOD_STATUS_INSUFFICIENT_RESOURCES);
+		return;
+	}
+	memcpy(j->in, in, m->property.in_size);
+	j->kind = JOB_PROPERTY;
+	j->hd = hd;
+	j->serial = m->hdr.serial;
+	j->stream = st ? st->stream : NULL;
+	j->in_size = m->property.in_size;
+	j->value_size = value_size;
+	if (session_submit(s, j) < 0)
+		job_free(j);
 }
 
 static void handle_subscribe(struct session *s, const struct wire_msg *m)
@@ -413,6 +840,12 @@ static void handle_subscribe(struct session *s, const struct wire_msg *m)
 	hd = find_device(h, m->subscribe.device);
 	if (!hd) {
 		reply_error(s, m->hdr.serial, AMOD_STATUS_NOT_FOUND);
+		return;
+	}
+	if (s->n_subs >= HOST_MAX_SUBSCRIPTIONS) {
+		log_info("amodd: client pid %d is at its %u subscriptions", (int)s->pid,
+			 HOST_MAX_SUBSCRIPTIONS);
+		reply_error(s, m->hdr.serial, AMOD_STATUS_QUOTA_EXCEEDED);
 		return;
 	}
 	subs = realloc(s->subs, (s->n_subs + 1) * sizeof(*subs));
@@ -454,40 +887,31 @@ static void handle_unsubscribe(struct session *s, const struct wire_msg *m)
 
 static void handle_open_stream(struct session *s, const struct wire_msg *m)
 {
-	struct amod_host *h = s->host;
-	struct session_stream *streams;
 	struct host_device *hd;
-	struct amod_stream *stream;
-	int r;
+	struct job *j;
 
 	if (!require(s, m->hdr.serial, WIRE_ACCESS_CONTROL, "opening a stream"))
 		return;
-	hd = find_device(h, m->open_stream.device);
+	hd = find_device(s->host, m->open_stream.device);
 	if (!hd) {
 		reply_error(s, m->hdr.serial, AMOD_STATUS_NOT_FOUND);
 		return;
 	}
-	streams = realloc(s->streams, (s->n_streams + 1) * sizeof(*streams));
-	if (!streams) {
+	j = calloc(1, sizeof(*j));
+	if (!j) {
 		reply_error(s, m->hdr.serial, AMOD_STATUS_INSUFFICIENT_RESOURCES);
 		return;
 	}
-	s->streams = streams;
-	r = amod_device_open_stream(hd->device, &m->open_stream.processing_mode, &stream);
-	if (r < 0) {
-		reply_error(s, m->hdr.serial, amod_status_from_errno(r));
-		return;
-	}
-	s->streams[s->n_streams++] = (struct session_stream){ ++s->next_stream, hd, stream };
-	session_send(s, h->out,
-		     wire_encode_stream_reply(h->out, sizeof(h->out), m->hdr.serial, s->next_stream),
-		     NULL, 0);
+	*j = (struct job){ .kind = JOB_OPEN_STREAM, .hd = hd, .serial = m->hdr.serial,
+			   .mode = m->open_stream.processing_mode };
+	if (session_submit(s, j) < 0)
+		job_free(j);
 }
 
 static void handle_close_stream(struct session *s, const struct wire_msg *m)
 {
-	struct amod_host *h = s->host;
 	struct session_stream *st;
+	struct job *j;
 
 	if (!require(s, m->hdr.serial, WIRE_ACCESS_CONTROL, "closing a stream"))
 		return;
@@ -496,9 +920,20 @@ static void handle_close_stream(struct session *s, const struct wire_msg *m)
 		reply_error(s, m->hdr.serial, AMOD_STATUS_NOT_FOUND);
 		return;
 	}
-	amod_stream_close(st->stream);
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		reply_error(s, m->hdr.serial, AMOD_STATUS_INSUFFICIENT_RESOURCES);
+		return;
+	}
+	/* Gone from the session now; closed after the requests queued before this one. */
+	*j = (struct job){ .kind = JOB_CLOSE_STREAM, .hd = st->hd, .serial = m->hdr.serial,
+			   .stream = st->stream };
 	*st = s->streams[--s->n_streams];
-	session_send(s, h->out, wire_encode_ok(h->out, sizeof(h->out), m->hdr.serial), NULL, 0);
+	if (session_submit(s, j) < 0) {
+		/* Not queued (over a limit): it still has to be closed. */
+		close_orphan_stream(s->host, j->hd, j->stream);
+		job_free(j);
+	}
 }
 
 static void handle_message(struct session *s, const uint8_t *buf, size_t len)
@@ -556,8 +991,9 @@ static void session_free(struct session *s)
 {
 	for (uint32_t i = 0; i < s->n_subs; i++)
 		ring_writer_remove_reader(s->subs[i].hd->ring, s->subs[i].reader);
+	/* Closed on their devices' workers, after what this session still has queued there. */
 	for (uint32_t i = 0; i < s->n_streams; i++)
-		amod_stream_close(s->streams[i].stream);
+		close_orphan_stream(s->host, s->streams[i].hd, s->streams[i].stream);
 	epoll_ctl(s->host->epoll_fd, EPOLL_CTL_DEL, s->fd, NULL);
 	close(s->fd);
 	free(s->subs);
@@ -623,7 +1059,8 @@ static void host_accept(struct amod_host *h)
 
 		if (fd < 0)
 			return;
-		if (h->n_sessions >= h->config.max_clients) {
+		if (h->n_sessions >= h->config.max_clients + HOST_MAX_REFUSING) {
+			/* Past what we keep around to say why: just close. */
 			log_warning("amodd: refused a client: %u clients already connected",
 				    h->config.max_clients);
 			close(fd);
@@ -641,8 +1078,9 @@ static void host_accept(struct amod_host *h)
 		h->sessions = sessions;
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-		*s = (struct session){ .tag = TAG_SESSION, .host = h, .fd = fd, .uid = cred.uid,
-				       .gid = cred.gid, .pid = cred.pid };
+		*s = (struct session){ .tag = TAG_SESSION, .host = h, .id = ++h->next_session, .fd = fd,
+				       .uid = cred.uid, .gid = cred.gid, .pid = cred.pid };
+		s->refuse = h->n_sessions >= h->config.max_clients;
 		s->access = peer_access(h, s);
 		ev.data.ptr = s;
 		if (epoll_ctl(h->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -685,6 +1123,10 @@ AMOD_API int amod_host_dispatch(struct amod_host *host)
 
 		if (*tag == TAG_LISTEN)
 			host_accept(host);
+		else if (*tag == TAG_WAKE)
+			process_done(host);
+		else if (*tag == TAG_TIMER)
+			process_timeouts(host);
 		else if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 			session_read((struct session *)tag);
 	}
@@ -782,14 +1224,19 @@ AMOD_API int amod_host_new(struct amod_adapter *adapter, const struct amod_host_
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->listen_fd = h->lock_fd = h->epoll_fd = -1;
+	h->listen_fd = h->lock_fd = h->epoll_fd = h->wake_fd = h->timer_fd = -1;
 	h->listen_tag = TAG_LISTEN;
+	h->wake_tag = TAG_WAKE;
+	h->timer_tag = TAG_TIMER;
+	pthread_mutex_init(&h->done_lock, NULL);
 	if (config)
 		h->config = *config;
 	if (!h->config.ring_size)
 		h->config.ring_size = RING_DEFAULT_SIZE;
 	if (!h->config.max_clients)
 		h->config.max_clients = 256;
+	if (!h->config.command_timeout_ms)
+		h->config.command_timeout_ms = HOST_DEFAULT_COMMAND_TIMEOUT_MS;
 	if (h->config.ring_size < RING_MIN_SIZE || h->config.ring_size > RING_MAX_SIZE ||
 	    (h->config.ring_size & (h->config.ring_size - 1))) {
 		free(h);
@@ -812,6 +1259,22 @@ AMOD_API int amod_host_new(struct amod_adapter *adapter, const struct amod_host_
 	r = host_listen(h);
 	if (r < 0)
 		goto fail;
+	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	h->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (h->wake_fd < 0 || h->timer_fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	{
+		struct epoll_event wake = { .events = EPOLLIN, .data.ptr = &h->wake_tag };
+		struct epoll_event timer = { .events = EPOLLIN, .data.ptr = &h->timer_tag };
+
+		if (epoll_ctl(h->epoll_fd, EPOLL_CTL_ADD, h->wake_fd, &wake) < 0 ||
+		    epoll_ctl(h->epoll_fd, EPOLL_CTL_ADD, h->timer_fd, &timer) < 0) {
+			r = -errno;
+			goto fail;
+		}
+	}
 	r = amod_adapter_set_observer(adapter, &host_observer, h);
 	if (r < 0)
 		goto fail;
@@ -833,6 +1296,11 @@ AMOD_API struct amod_host *amod_host_free(struct amod_host *host)
 
 	if (!host)
 		return NULL;
+	/* Workers first: afterwards nothing runs driver code but this thread. */
+	for (uint32_t i = 0; i < host->n_devices; i++)
+		host_device_stop(host, host->devices[i]);
+	if (host->wake_fd >= 0)
+		process_done(host);
 	len = wire_encode_shutdown(host->out, sizeof(host->out), 0);
 	for (uint32_t i = 0; i < host->n_sessions; i++) {
 		session_send(host->sessions[i], host->out, len, NULL, 0);
@@ -857,6 +1325,12 @@ AMOD_API struct amod_host *amod_host_free(struct amod_host *host)
 	}
 	if (host->epoll_fd >= 0)
 		close(host->epoll_fd);
+	if (host->wake_fd >= 0)
+		close(host->wake_fd);
+	if (host->timer_fd >= 0)
+		close(host->timer_fd);
+	/* Jobs still pending were answered or dropped with their workers; none remain. */
+	pthread_mutex_destroy(&host->done_lock);
 	amod_adapter_unref(host->adapter);
 	free(host);
 	return NULL;

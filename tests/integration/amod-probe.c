@@ -19,6 +19,9 @@
 static const struct amod_guid burst_class = {
 	0xB0057000, 0x0001, 0x4000, { 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01 }
 };
+static const struct amod_guid slow_class = {
+	0xB0057000, 0x0003, 0x4000, { 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03 }
+};
 
 struct monitor {
 	uint64_t received;
@@ -56,6 +59,10 @@ static int exit_code(int r)
 	case -ENOENT:
 	case -ECONNREFUSED:
 		return 3;
+	case -EDQUOT:
+		return 69;
+	case -EMSGSIZE:
+		return 7;
 	default:
 		return 1;
 	}
@@ -212,6 +219,98 @@ static int verb_burst(struct amod_client *c, const char *device, uint32_t count,
 	return r;
 }
 
+/* slow DEVICE MS [COUNT]: COUNT commands that each sleep MS in the module handler. */
+static int verb_slow(struct amod_client *c, const char *device, uint32_t ms, uint32_t count,
+		     int timeout_ms)
+{
+	struct amod_command_result res;
+	uint64_t t0 = now_ms();
+	uint32_t id;
+	int r = find(c, device, &id);
+
+	for (uint32_t i = 0; r == 0 && i < count; i++) {
+		r = amod_client_send_command(c, id, &slow_class, 0, &ms, sizeof(ms), 0, timeout_ms,
+					     &res);
+		amod_command_result_clear(&res);
+	}
+	printf("transport=%d elapsed_ms=%llu\n", r, (unsigned long long)(now_ms() - t0));
+	return r;
+}
+
+/* subscribe-many DEVICE N: subscribes N times; prints how many succeeded and the first error. */
+static int verb_subscribe_many(struct amod_client *c, const char *device, uint32_t n)
+{
+	static const struct amod_subscription_ops ops = { AMOD_SUBSCRIPTION_OPS_VERSION, NULL,
+							  NULL };
+	struct amod_subscription **subs = calloc(n ? n : 1, sizeof(*subs));
+	uint32_t id, ok = 0;
+	int r = find(c, device, &id), first = 0;
+
+	if (!subs)
+		return -ENOMEM;
+	for (uint32_t i = 0; r == 0 && i < n; i++) {
+		int e = amod_client_subscribe(c, id, NULL, &ops, NULL, TIMEOUT_MS, &subs[i]);
+
+		if (e == 0)
+			ok++;
+		else if (!first)
+			first = e;
+	}
+	printf("subscribed=%u first_error=%d\n", ok, first);
+	for (uint32_t i = 0; i < n; i++)
+		amod_subscription_free(subs[i]);
+	free(subs);
+	return r;
+}
+
+/* cycles DEVICE N: N times connect, subscribe, disconnect (amodd must not grow). */
+static int verb_cycles(const char *device, uint32_t n)
+{
+	static const struct amod_subscription_ops ops = { AMOD_SUBSCRIPTION_OPS_VERSION, NULL,
+							  NULL };
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct amod_client *c = NULL;
+		struct amod_subscription *s = NULL;
+		uint32_t id;
+		int r = amod_client_new(NULL, &c);
+
+		if (r == 0)
+			r = amod_client_connect(c, TIMEOUT_MS);
+		if (r == 0)
+			r = find(c, device, &id);
+		if (r == 0)
+			r = amod_client_subscribe(c, id, NULL, &ops, NULL, TIMEOUT_MS, &s);
+		amod_subscription_free(s);
+		amod_client_free(c);
+		if (r < 0) {
+			printf("cycles=%u error=%d\n", i, r);
+			return r;
+		}
+	}
+	printf("cycles=%u\n", n);
+	return 0;
+}
+
+/* bigcmd DEVICE SIZE: a command of SIZE vendor bytes to the burst module. */
+static int verb_bigcmd(struct amod_client *c, const char *device, uint32_t size)
+{
+	struct amod_command_result res;
+	uint8_t *cmd = calloc(1, size ? size : 1);
+	uint32_t id;
+	int r = find(c, device, &id);
+
+	if (!cmd)
+		return -ENOMEM;
+	if (r == 0) {
+		r = amod_client_send_command(c, id, &burst_class, 0, cmd, size, 0, TIMEOUT_MS, &res);
+		printf("transport=%d status=0x%08X\n", r, (unsigned)res.status);
+		amod_command_result_clear(&res);
+	}
+	free(cmd);
+	return r;
+}
+
 static int pump(struct amod_client *c, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = amod_client_get_fd(c), .events = POLLIN };
@@ -287,6 +386,8 @@ static void usage(void)
 		"       amod-probe info DEVICE|ID\n"
 		"       amod-probe modules DEVICE\n"
 		"       amod-probe burst DEVICE COUNT SIZE PACE_US\n"
+		"       amod-probe slow DEVICE MS [COUNT] [--timeout MS]\n"
+		"       amod-probe subscribe-many DEVICE N | cycles DEVICE N | bigcmd DEVICE SIZE\n"
 		"       amod-probe monitor DEVICE COUNT [--stall AFTER MS] [--ready FILE]\n"
 		"                  [--timeout MS] [--reconnect] [--expect-disconnect]\n");
 }
@@ -318,11 +419,21 @@ int main(int argc, char **argv)
 			expect_disconnect = true;
 		}
 	}
+	if (!strcmp(argv[1], "cycles") && argc >= 4)
+		return exit_code(verb_cycles(argv[2], (uint32_t)strtoul(argv[3], NULL, 10)));
 	r = connect_client(&c, &m, reconnect);
 	if (r < 0)
 		goto out;
 	if (!strcmp(argv[1], "list"))
 		r = verb_list(c);
+	else if (!strcmp(argv[1], "slow") && argc >= 4)
+		r = verb_slow(c, argv[2], (uint32_t)strtoul(argv[3], NULL, 10),
+			      argc >= 5 && argv[4][0] != '-' ? (uint32_t)strtoul(argv[4], NULL, 10) : 1,
+			      timeout_ms);
+	else if (!strcmp(argv[1], "subscribe-many") && argc >= 4)
+		r = verb_subscribe_many(c, argv[2], (uint32_t)strtoul(argv[3], NULL, 10));
+	else if (!strcmp(argv[1], "bigcmd") && argc >= 4)
+		r = verb_bigcmd(c, argv[2], (uint32_t)strtoul(argv[3], NULL, 10));
 	else if (!strcmp(argv[1], "info") && argc >= 3)
 		r = verb_info(c, argv[2]);
 	else if (!strcmp(argv[1], "modules") && argc >= 3)

@@ -49,8 +49,10 @@ static void usage(FILE *f)
 		"send, ...) over a socket, with notifications in shared memory.\n"
 		"\n"
 		"Options:\n"
-		"  -s, --sample              host the built-in sample device (two endpoints with\n"
-		"                            SYSVAD-style modules)\n"
+		"  -s, --sample[=OPTIONS]    host the built-in sample device (two endpoints with\n"
+		"                            SYSVAD-style modules, a level meter and a detector);\n"
+		"                            OPTIONS as in drivers/sample/README.md, e.g.\n"
+		"                            --sample=meter-rate=10,stream=default\n"
 		"  -d, --driver PATH[=ARGS]  load a driver plugin (.so exporting amod_driver_entry);\n"
 		"                            may be repeated\n"
 		"  -S, --socket PATH         socket to serve (default: $AMOD_SOCKET,\n"
@@ -58,6 +60,9 @@ static void usage(FILE *f)
 		"                            $XDG_RUNTIME_DIR/amod/amodd.sock, /tmp/amod-$UID/amodd.sock)\n"
 		"  -r, --ring-size BYTES     notification ring per device, a power of two from 65536\n"
 		"                            to 67108864 (default 1048576); K and M suffixes accepted\n"
+		"  -t, --command-timeout MS  answer STATUS_IO_TIMEOUT when a module handler takes\n"
+		"                            longer (default 5000)\n"
+		"  -M, --max-clients N       refuse clients beyond N (default 256)\n"
 		"  -m, --monitor-group GROUP let members of GROUP list modules and receive\n"
 		"                            notifications\n"
 		"  -c, --control-group GROUP let members of GROUP also send commands\n"
@@ -108,7 +113,7 @@ static int parse_group(const char *name, gid_t *ret)
 
 static int sample_init(struct amod_adapter *adapter, const char *args, void **ret)
 {
-	return sample_driver_create(adapter, (struct sample_driver **)ret);
+	return sample_driver_create(adapter, args, (struct sample_driver **)ret);
 }
 
 static void sample_fini(void *state)
@@ -210,10 +215,12 @@ static int serve(struct amod_host *host)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "sample", no_argument, NULL, 's' },
+		{ "sample", optional_argument, NULL, 's' },
 		{ "driver", required_argument, NULL, 'd' },
 		{ "socket", required_argument, NULL, 'S' },
 		{ "ring-size", required_argument, NULL, 'r' },
+		{ "command-timeout", required_argument, NULL, 't' },
+		{ "max-clients", required_argument, NULL, 'M' },
 		{ "monitor-group", required_argument, NULL, 'm' },
 		{ "control-group", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -226,14 +233,16 @@ int main(int argc, char **argv)
 	struct driver drivers[MAX_DRIVERS + 1] = { 0 };
 	int n_specs = 0, n_drivers = 0, c, r, ret = 1;
 	bool sample = false;
+	const char *sample_options = NULL;
 	struct amod_adapter *adapter = NULL;
 	struct amod_host *host = NULL;
 	sigset_t mask;
 
-	while ((c = getopt_long(argc, argv, "sd:S:r:m:c:vh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s::d:S:r:t:M:m:c:vh", options, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			sample = true;
+			sample_options = optarg;
 			break;
 		case 'd':
 			if (n_specs == MAX_DRIVERS) {
@@ -252,6 +261,24 @@ int main(int argc, char **argv)
 				fprintf(stderr,
 					"%s: --ring-size '%s': expected a power of two from 65536 "
 					"to 67108864 bytes\n",
+					program, optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			if (parse_size(optarg, &hc.command_timeout_ms) < 0 ||
+			    hc.command_timeout_ms == 0 || hc.command_timeout_ms > 3600000) {
+				fprintf(stderr,
+					"%s: --command-timeout '%s': expected milliseconds from 1 to "
+					"3600000\n",
+					program, optarg);
+				return 2;
+			}
+			break;
+		case 'M':
+			if (parse_size(optarg, &hc.max_clients) < 0 || hc.max_clients == 0 ||
+			    hc.max_clients > 65536) {
+				fprintf(stderr, "%s: --max-clients '%s': expected 1 to 65536\n",
 					program, optarg);
 				return 2;
 			}
@@ -309,7 +336,7 @@ int main(int argc, char **argv)
 	if (sample) {
 		drivers[n_drivers].entry = &sample_entry;
 		drivers[n_drivers].path = strdup("(built-in sample)");
-		r = sample_entry.init(adapter, NULL, &drivers[n_drivers].state);
+		r = sample_entry.init(adapter, sample_options, &drivers[n_drivers].state);
 		n_drivers++;
 		if (r < 0) {
 			fprintf(stderr, "%s: the sample device failed to start: %s\n", program,
