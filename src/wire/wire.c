@@ -328,7 +328,7 @@ int wire_encode_device_list(void *buf, size_t cap, uint32_t serial,
 	put_u32(b, count);
 	p = b + DEVICE_LIST_FIXED;
 	for (uint32_t i = 0; i < count; i++) {
-		uint32_t elen, nlen;
+		uint32_t elen = 0, nlen = 0; /* set: every record was sized above */
 		int size = device_record_size(&devices[i], &elen, &nlen);
 
 		put_device_record(p, &devices[i], elen, nlen);
