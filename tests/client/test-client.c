@@ -1310,6 +1310,44 @@ static void test_client_subscribe_notifications(void **state)
 	amod_client_free(c);
 }
 
+/* recvmsg() calls made by the test thread (the fake amodd's thread has its own count). */
+static _Thread_local unsigned recvmsg_calls;
+
+ssize_t __real_recvmsg(int fd, struct msghdr *msg, int flags);
+ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags);
+ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	recvmsg_calls++;
+	return __real_recvmsg(fd, msg, flags);
+}
+
+/* A wake-up for ring notifications alone does not read the (empty) socket. */
+static void test_client_ring_wakeup_skips_socket(void **state)
+{
+	struct fake *f = *state;
+	struct rec r = {0};
+	struct amod_client *c = connected_client(f, &r);
+	struct amod_subscription *s = NULL;
+	struct amod_client_device *devs = NULL;
+	struct pollfd p = {.events = POLLIN};
+	size_t n_devs = 0;
+
+	assert_int_equal(amod_client_subscribe(c, 1, NULL, &sub_ops, &r, 2000, &s), 0);
+	write_module_event(f, &class_a, 0, NULL, 0, 1);
+	p.fd = amod_client_get_fd(c);
+	assert_int_equal(poll(&p, 1, 2000), 1);
+	recvmsg_calls = 0;
+	assert_int_equal(amod_client_dispatch(c), 0);
+	assert_int_equal(r.n_notes, 1);
+	assert_int_equal(recvmsg_calls, 0);
+	/* The socket still works: a request and its reply. */
+	assert_int_equal(amod_client_list_devices(c, 2000, &devs, &n_devs), 0);
+	assert_int_equal(n_devs, 2);
+	free(devs);
+	amod_subscription_free(s);
+	amod_client_free(c);
+}
+
 static void test_client_subscribe_filter(void **state)
 {
 	static const uint8_t vendor[1] = {0x5A};
@@ -1571,6 +1609,7 @@ int main(void)
 		T(test_client_unexpected_fds_closed),
 		T(test_client_too_many_fds),
 		T(test_client_subscribe_notifications),
+		T(test_client_ring_wakeup_skips_socket),
 		T(test_client_subscribe_filter),
 		T(test_client_subscribe_dropped),
 		T(test_client_unsubscribe),
