@@ -215,6 +215,15 @@ int ring_writer_new(uint32_t size, uint32_t device, const struct amod_guid *devi
 	writer->header = p;
 	writer->data = (uint64_t *)((uint8_t *)p + RING_HEADER_SIZE);
 
+	/*
+	 * Write to every page now, on the control thread. The first write to a page of a fresh
+	 * memfd allocates and zeroes it in a page fault; left to ring_write(), that happens on
+	 * the driver's real-time thread, once per page during the ring's first lap (measured on
+	 * a 2-core VM: 0.7-0.9 us per 104-byte send instead of 0.15, docs/performance.md).
+	 */
+	for (uint32_t off = 0; off < writer->map_size; off += 4096u)
+		((volatile uint8_t *)p)[off] = 0;
+
 	/* Nobody else has the fd yet: plain stores. */
 	h = writer->header;
 	h->magic = RING_MAGIC;

@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -216,6 +217,17 @@ static void test_ring_fd_sealed_and_not_writable_by_readers(void **state)
 }
 
 /* Round trips. */
+
+/* Sends must not take page faults: every page of the ring exists before the first write. */
+static void test_ring_pages_allocated_up_front(void **state)
+{
+	struct ring_writer *w = writer_new(RING_DEFAULT_SIZE);
+	struct stat st;
+
+	assert_int_equal(fstat(ring_writer_get_fd(w), &st), 0);
+	assert_true((uint64_t)st.st_blocks * 512u >= ring_writer_get_map_size(w));
+	ring_writer_free(w);
+}
 
 static void test_ring_write_read_one(void **state)
 {
@@ -1097,6 +1109,7 @@ int main(void)
 		cmocka_unit_test(test_ring_header_fields),
 		cmocka_unit_test(test_ring_max_record_capped_for_large_rings),
 		cmocka_unit_test(test_ring_fd_sealed_and_not_writable_by_readers),
+		cmocka_unit_test(test_ring_pages_allocated_up_front),
 		cmocka_unit_test(test_ring_write_read_one),
 		cmocka_unit_test(test_ring_payload_sizes_round_trip),
 		cmocka_unit_test(test_ring_write_read_many_in_order),
