@@ -115,7 +115,6 @@ static struct child children[MAX_CHILDREN];
 static volatile sig_atomic_t n_children;
 static char root_dir[64];
 static char run_files[6][128];
-static volatile sig_atomic_t fatal_signal;
 
 /* Machine. */
 static char cpu_model[128] = "unknown";
