@@ -16,6 +16,9 @@ import time
 import traceback
 
 AMOD, AMODD = sys.argv[1:3]
+# The test driver of tests/integration (a "slow" device whose module can report that its
+# device is not available), for exit status 5.
+BURST = sys.argv[3] if len(sys.argv) > 3 else None
 
 MODULE0 = "E24C8B6F-EDE7-4255-8B39-77976015D593"
 MODULE1 = "5CE55C8E-84DF-4317-98C7-792DE83366CC"
@@ -32,14 +35,14 @@ class Skip(Exception):
 
 
 class Amodd:
-    def __init__(self, tmp):
+    def __init__(self, tmp, *extra):
         self.tmp = tmp
         self.sock = os.path.join(tmp, "run", "amodd.sock")
         self.log = open(os.path.join(tmp, "amodd.log"), "ab")
         # One left by a killed amodd would look like the new one being ready.
         if os.path.exists(self.sock):
             os.unlink(self.sock)
-        self.proc = subprocess.Popen([AMODD, "--sample", "--socket", self.sock],
+        self.proc = subprocess.Popen([AMODD, "--sample", "--socket", self.sock, *extra],
                                      stdout=self.log, stderr=self.log)
         deadline = time.time() + 10
         while not os.path.exists(self.sock):
@@ -579,6 +582,18 @@ def test_exit_4_no_such_device_or_module(tmp):
         fails(d, 4, "send", MODULE0, "5", "--hex", GET_P0, "--device", "speaker",
               expect=f"no module {MODULE0} instance 5 on device 'speaker'")
         fails(d, 4, "info", "00000000-0000-0000-0000-000000000001", expect="no module")
+    finally:
+        d.stop()
+
+
+def test_exit_5_device_not_available(tmp):
+    if not BURST:
+        raise Skip("no test driver given")
+    d = Amodd(tmp, "--driver", BURST)
+    try:
+        # The slow module answers STATUS_INVALID_DEVICE_STATE to a delay of 0xFFFFFFFF ms.
+        fails(d, 5, "send", "B0057000-0003-4000-8000-000000000003", "0", "--hex", "FFFFFFFF",
+              "--device", "slow", expect="STATUS_INVALID_DEVICE_STATE")
     finally:
         d.stop()
 

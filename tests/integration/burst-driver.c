@@ -4,7 +4,8 @@
  * {u32 count, u32 payload_size, u32 pace_us} starts a thread that sends count notifications
  * (payload: u64 index, then bytes (index + k) & 0xFF) at the given pace. The command returns
  * at once; a second command while a burst runs waits for it first. Device "slow" has a module
- * whose command {u32 ms} sleeps that long in the handler: a handler that blocks.
+ * whose command {u32 ms} sleeps that long in the handler: a handler that blocks (0xFFFFFFFF:
+ * it answers STATUS_INVALID_DEVICE_STATE instead, a module whose device is not available).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -98,6 +99,9 @@ static int32_t slow_command(struct amod_module *module, void *context, const voi
 	if (!in || in_size != sizeof(ms))
 		return AMOD_STATUS_INVALID_PARAMETER;
 	memcpy(&ms, in, sizeof(ms));
+	/* A module whose device went away under it (a DSP that crashed, say). */
+	if (ms == UINT32_MAX)
+		return AMOD_STATUS_INVALID_DEVICE_STATE;
 	ts.tv_sec = ms / 1000;
 	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 	nanosleep(&ts, NULL);
